@@ -1,0 +1,106 @@
+// Package verify is the engine: it resolves a host, fans checks out over
+// every address under one concurrency limit, starts an attempt every
+// interval until each check has its consecutive successes or the context
+// ends, and returns one Report. It never logs and never reads the wall
+// clock: time comes from Deps.Clock and events go to Deps.Observer.
+package verify
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/mediareach/terraform-provider-media/internal/probe"
+)
+
+// Named limits, documented for users.
+const (
+	// DefaultConcurrency caps probes in flight when Deps.Limit is nil.
+	DefaultConcurrency = 256
+	// MaxPortsPerCheck caps how many ports one port_range check may probe.
+	MaxPortsPerCheck = 4096
+)
+
+// ProbeFunc runs one attempt against one address and port. The context
+// carries the attempt's deadline.
+type ProbeFunc func(ctx context.Context, t probe.Target) probe.Result
+
+// Check is one configured check: a protocol exchange on one port or on a set
+// of ports (a range, or a sample of one) that is reported as one row.
+type Check struct {
+	Name      string
+	Protocol  string
+	Transport string
+	// Ports to probe; one for a single port. Label is how the row names
+	// them, e.g. "3478" or "10000-10999".
+	Ports []uint16
+	Label string
+	Probe ProbeFunc
+}
+
+// Policy is how hard and how long to try.
+type Policy struct {
+	// Interval between attempt starts for a check that has not passed yet.
+	Interval time.Duration
+	// AttemptTimeout bounds one attempt (clipped to the run's deadline).
+	AttemptTimeout time.Duration
+	// ConsecutiveSuccesses an address/port needs before it passes (>= 1).
+	ConsecutiveSuccesses int
+	// MaxProbeRate caps attempt starts per second against one host; 0 means
+	// no cap.
+	MaxProbeRate float64
+	// Once makes one attempt per address and port and then reports
+	// (the data source).
+	Once bool
+}
+
+// IPVersion selects which resolved addresses are verified.
+type IPVersion string
+
+// The accepted ip_version values.
+const (
+	IPAny IPVersion = "any"
+	IPv4  IPVersion = "ipv4"
+	IPv6  IPVersion = "ipv6"
+)
+
+// Plan is everything one verification needs to know.
+type Plan struct {
+	Host      string
+	IPVersion IPVersion
+	Checks    []Check
+	Policy    Policy
+}
+
+// Resolver looks up a host's addresses; *net.Resolver satisfies it.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// Event reports one finished attempt to the Observer.
+type Event struct {
+	Check   string
+	Port    uint16
+	Attempt int // per address and port, starting at 1
+	Result  probe.Result
+}
+
+// Observer receives engine events; it must be safe for concurrent use and
+// must not block.
+type Observer interface {
+	AttemptDone(Event)
+}
+
+// Deps are the engine's collaborators. Zero values get defaults: the real
+// clock, net.DefaultResolver, a private limit of DefaultConcurrency, no
+// observer.
+type Deps struct {
+	Clock    Clock
+	Resolver Resolver
+	// Limit is shared by every Run of one provider so that max_concurrency
+	// holds across all resources of a terraform run.
+	Limit    *semaphore.Weighted
+	Observer Observer
+}
