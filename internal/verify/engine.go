@@ -1,10 +1,264 @@
 package verify
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/mediareach/terraform-provider-media/internal/probe"
+)
+
+// unit is one check on one address and port: the thing that passes or not.
+type unit struct {
+	check   int
+	target  probe.Target
+	started int // attempts started
+	done    int // attempts with a verdict
+	consec  int // consecutive opens
+	passed  bool
+	passAt  time.Duration
+	last    probe.Result
+	lastOK  probe.Result // most recent open result
+	// pending counts attempts waiting for the concurrency limit; a unit
+	// never queues a second one, so a saturated limit cannot pile up work.
+	pending atomic.Int32
+}
+
+type outcome struct {
+	u *unit
+	r probe.Result
+}
+
+// run is the state of one Run, owned by its loop goroutine.
+type run struct {
+	plan    Plan
+	deps    Deps
+	start   time.Time
+	units   []*unit
+	left    int // units not passed (or, with Once, not finished)
+	cursor  int // round-robin start, so a rate cap is fair to every port
+	bucket  tokenBucket
+	results chan outcome
+	wg      sync.WaitGroup
+}
 
 // Run verifies p and returns its report. The error is non-nil only when ctx
 // ended before every check passed (it wraps ctx.Err()); the report then
 // holds what was learned so far.
 func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
-	panic("not implemented yet")
+	d = d.withDefaults()
+	r := &run{plan: p, deps: d, start: d.Clock.Now()}
+	r.plan.Policy = p.Policy.withDefaults()
+
+	addrs, resolveErr := r.resolve(ctx)
+	if addrs == nil {
+		rep := r.report(nil)
+		rep.ResolveErr = resolveErr
+		return rep, stopped(ctx)
+	}
+	for ci, c := range p.Checks {
+		for _, a := range addrs {
+			for _, port := range c.Ports {
+				r.units = append(r.units, &unit{check: ci, target: probe.Target{Host: p.Host, IP: a, Port: port}})
+			}
+		}
+	}
+	r.left = len(r.units)
+	r.bucket = newTokenBucket(r.plan.Policy.MaxProbeRate, r.plan.Policy.Interval, r.start)
+	r.results = make(chan outcome, 64)
+
+	err := r.loop(ctx)
+	return r.report(addrs), err
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.Clock == nil {
+		d.Clock = RealClock{}
+	}
+	if d.Resolver == nil {
+		d.Resolver = net.DefaultResolver
+	}
+	if d.Limit == nil {
+		d.Limit = semaphore.NewWeighted(DefaultConcurrency)
+	}
+	return d
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.Interval <= 0 {
+		p.Interval = 100 * time.Millisecond
+	}
+	if p.AttemptTimeout <= 0 {
+		p.AttemptTimeout = 2 * time.Second
+	}
+	if p.ConsecutiveSuccesses < 1 || p.Once {
+		p.ConsecutiveSuccesses = 1
+	}
+	return p
+}
+
+// stopped is the error for a run that ctx ended early, nil if ctx is live.
+func stopped(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("verification stopped before every check passed: %w", err)
+	}
+	return nil
+}
+
+// resolve looks the host up, retrying every interval until it resolves or
+// ctx ends (a new server's DNS record may still be propagating). With Once
+// it tries once.
+func (r *run) resolve(ctx context.Context) ([]netip.Addr, error) {
+	for {
+		addrs, err := probe.Resolve(ctx, r.deps.Resolver, r.plan.Host, string(r.plan.IPVersion))
+		if err == nil {
+			return addrs, nil
+		}
+		if r.plan.Policy.Once || ctx.Err() != nil {
+			return nil, err
+		}
+		t := r.deps.Clock.NewTimer(r.plan.Policy.Interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C():
+		}
+	}
+}
+
+// loop starts a round of attempts every interval on a fixed schedule and
+// folds results in as they arrive, until every unit passed or ctx ends.
+func (r *run) loop(ctx context.Context) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		r.drain()
+	}()
+	next := r.start
+	var tick Timer
+	defer func() {
+		if tick != nil {
+			tick.Stop()
+		}
+	}()
+	for r.left > 0 {
+		now := r.deps.Clock.Now()
+		if !now.Before(next) {
+			r.round(runCtx, now)
+			// Fixed schedule: a slow round never pushes later rounds back,
+			// and a missed tick is skipped rather than bunched.
+			for !next.After(now) {
+				next = next.Add(r.plan.Policy.Interval)
+			}
+			if tick != nil {
+				tick.Stop()
+				tick = nil
+			}
+		}
+		if tick == nil {
+			tick = r.deps.Clock.NewTimer(next.Sub(now))
+		}
+		select {
+		case <-ctx.Done():
+			return stopped(ctx)
+		case o := <-r.results:
+			r.fold(o)
+		case <-tick.C():
+			tick = nil
+		}
+	}
+	return nil
+}
+
+// round starts one attempt for every unit that still needs one, as far as
+// the rate cap allows, beginning where the last round stopped.
+func (r *run) round(ctx context.Context, now time.Time) {
+	n := len(r.units)
+	for i := 0; i < n; i++ {
+		u := r.units[(r.cursor+i)%n]
+		if u.passed || u.pending.Load() > 0 || (r.plan.Policy.Once && u.started > 0) {
+			continue
+		}
+		if !r.bucket.take(now) {
+			r.cursor = (r.cursor + i) % n
+			return
+		}
+		r.launch(ctx, u)
+	}
+}
+
+func (r *run) launch(ctx context.Context, u *unit) {
+	u.started++
+	u.pending.Add(1)
+	r.wg.Add(1)
+	probeFn := r.plan.Checks[u.check].Probe
+	timeout := r.plan.Policy.AttemptTimeout
+	go func() {
+		defer r.wg.Done()
+		if err := r.deps.Limit.Acquire(ctx, 1); err != nil {
+			u.pending.Add(-1)
+			return
+		}
+		u.pending.Add(-1)
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		res := probeFn(actx, u.target)
+		cancel()
+		r.deps.Limit.Release(1)
+		// The loop, or drain after it, reads every outcome.
+		r.results <- outcome{u, res}
+	}()
+}
+
+// fold applies one attempt's verdict to its unit.
+func (r *run) fold(o outcome) {
+	u, res := o.u, o.r
+	if res.Status == probe.StatusNone || u.passed {
+		return
+	}
+	u.done++
+	u.last = res
+	if r.deps.Observer != nil {
+		r.deps.Observer.AttemptDone(Event{Check: r.plan.Checks[u.check].Name, Port: u.target.Port, Attempt: u.done, Result: res})
+	}
+	if res.Status == probe.StatusOpen {
+		u.lastOK = res
+		u.consec++
+		if u.consec >= r.plan.Policy.ConsecutiveSuccesses {
+			u.passed = true
+			u.passAt = r.deps.Clock.Now().Sub(r.start)
+			r.left--
+			return
+		}
+	} else {
+		u.consec = 0
+	}
+	if r.plan.Policy.Once && !u.passed {
+		r.left--
+	}
+}
+
+// drain waits for every attempt goroutine. Verdicts that arrive after the
+// loop stopped only fill units that had none: an attempt cut short by the
+// overall deadline says "filtered" for a port that never answered, which is
+// better than no verdict at all.
+func (r *run) drain() {
+	if r.results == nil {
+		return
+	}
+	go func() {
+		r.wg.Wait()
+		close(r.results)
+	}()
+	for o := range r.results {
+		if o.u.done == 0 {
+			r.fold(o)
+		}
+	}
 }

@@ -1,7 +1,11 @@
 package verify
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mediareach/terraform-provider-media/internal/probe"
@@ -50,4 +54,132 @@ type CheckResult struct {
 	FailingPorts []uint16
 	// PassedAfter is the time from start until the row passed.
 	PassedAfter time.Duration
+}
+
+// maxFailingResults bounds CheckResult.Failing, which feeds messages.
+const maxFailingResults = 5
+
+// report folds the units into one row per check and address.
+func (r *run) report(addrs []netip.Addr) Report {
+	rep := Report{Host: r.plan.Host, Addresses: addrs, Reachable: true}
+	byRow := make(map[rowKey][]*unit)
+	for _, u := range r.units {
+		k := rowKey{u.check, u.target.IP}
+		byRow[k] = append(byRow[k], u)
+	}
+	for ci, c := range r.plan.Checks {
+		for _, a := range addrs {
+			row := buildRow(ci, c, a, byRow[rowKey{ci, a}])
+			rep.Reachable = rep.Reachable && row.Passed
+			rep.Results = append(rep.Results, row)
+		}
+	}
+	if len(rep.Results) == 0 {
+		rep.Reachable = false
+	}
+	rep.Elapsed = r.deps.Clock.Now().Sub(r.start)
+	return rep
+}
+
+type rowKey struct {
+	check int
+	ip    netip.Addr
+}
+
+func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
+	row := CheckResult{
+		Check: ci, Name: c.Name, Protocol: c.Protocol, Transport: c.Transport,
+		Label: c.Label, Address: a, Passed: true, Status: probe.StatusOpen,
+	}
+	byStatus := make(map[probe.Status][]uint16)
+	for _, u := range units {
+		row.Attempts = max(row.Attempts, u.done)
+		if u.lastOK.Status == probe.StatusOpen && row.RTT == 0 {
+			row.RTT = u.lastOK.RTT
+			row.MappedAddress = u.lastOK.MappedAddress
+		}
+		if u.passed {
+			row.PassedAfter = max(row.PassedAfter, u.passAt)
+			continue
+		}
+		row.Passed = false
+		st := u.last.Status
+		if st.Severity() > row.Status.Severity() || row.Status == probe.StatusOpen {
+			row.Status = st
+		}
+		byStatus[st] = append(byStatus[st], u.target.Port)
+		row.FailingPorts = append(row.FailingPorts, u.target.Port)
+		if len(row.Failing) < maxFailingResults {
+			row.Failing = append(row.Failing, u.last)
+		}
+	}
+	if !row.Passed {
+		row.PassedAfter = 0
+	}
+	row.Detail = rowDetail(row, units, byStatus)
+	return row
+}
+
+// rowDetail names what failed ("filtered: 10500-10999; closed: 10001") for
+// a range, the cause for a single port, or the open result's detail.
+func rowDetail(row CheckResult, units []*unit, byStatus map[probe.Status][]uint16) string {
+	if len(units) == 1 {
+		u := units[0]
+		if row.Passed {
+			return u.lastOK.Detail
+		}
+		if u.last.Status == probe.StatusNone {
+			return "no attempt finished"
+		}
+		return joinNonEmpty(u.last.Cause, u.last.Detail)
+	}
+	if row.Passed {
+		return fmt.Sprintf("all %d ports open", len(units))
+	}
+	var parts []string
+	for _, st := range []probe.Status{probe.StatusFiltered, probe.StatusClosed, probe.StatusError, probe.StatusOpen, probe.StatusNone} {
+		if ports := byStatus[st]; len(ports) > 0 {
+			name := st.String()
+			if st == probe.StatusOpen {
+				name = "not yet passed"
+			} else if st == probe.StatusNone {
+				name = "not probed"
+			}
+			parts = append(parts, name+": "+CompactPorts(ports))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "" || a == b:
+		return a
+	default:
+		return a + " (" + b + ")"
+	}
+}
+
+// CompactPorts writes ports as ranges: "10000-10019, 10050".
+func CompactPorts(ports []uint16) string {
+	s := slices.Clone(ports)
+	slices.Sort(s)
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j+1 < len(s) && s[j+1] <= s[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(int(s[i])))
+		if s[j] != s[i] {
+			b.WriteString("-" + strconv.Itoa(int(s[j])))
+		}
+		i = j + 1
+	}
+	return b.String()
 }

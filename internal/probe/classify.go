@@ -1,0 +1,130 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// defaultTimeout bounds a probe whose caller passed a context without a
+// deadline, so that a forgotten deadline can never hang an apply.
+const defaultTimeout = 5 * time.Second
+
+// Classify is the single mapping from a probe error to a Status and a short
+// human cause. ctx is the context the caller gave the probe: when it was
+// cancelled the answer is StatusNone, because a user's cancel says nothing
+// about the port and must never read as "filtered".
+func Classify(ctx context.Context, err error) (Status, string) {
+	if err == nil {
+		return StatusOpen, ""
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return StatusNone, "cancelled"
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return StatusClosed, "connection refused"
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return StatusClosed, "no route to host"
+	case errors.Is(err, syscall.ENETUNREACH):
+		return StatusClosed, "network unreachable"
+	case errors.Is(err, syscall.ECONNRESET):
+		// After the handshake: something listens but hung up on us.
+		return StatusError, "connection reset by peer"
+	}
+	// Before the timeout check: a *net.DNSError reports Timeout() too, but a
+	// failed lookup says nothing about the port.
+	if _, ok := errors.AsType[*net.DNSError](err); ok {
+		return StatusError, "lookup failed"
+	}
+	if isTimeout(err) {
+		return StatusFiltered, "no answer before the deadline"
+	}
+	// The probes close their conn when ctx ends so that a blocked Read
+	// returns at once; if the deadline closed it, that is still silence.
+	if errors.Is(err, net.ErrClosed) && ctx.Err() != nil {
+		return StatusFiltered, "no answer before the deadline"
+	}
+	if errors.Is(err, context.Canceled) {
+		return StatusNone, "cancelled"
+	}
+	return StatusError, err.Error()
+}
+
+// hungUp reports a peer that accepted and then closed or reset the
+// connection instead of answering: a different service, not a closed port.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	ne, ok := errors.AsType[net.Error](err)
+	return ok && ne.Timeout()
+}
+
+// withDeadline applies the safety deadline when ctx has none.
+func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, defaultTimeout)
+}
+
+// newResult starts a Result for t.
+func newResult(protocol, transport string, t Target) Result {
+	host := t.Host
+	if host == "" {
+		host = t.IP.String()
+	}
+	return Result{Protocol: protocol, Transport: transport, Host: host, Address: t.Address()}
+}
+
+// fail fills r from err through Classify. parent is the caller's ctx. start
+// is when the dial began: RTT is kept only when the network answered, since
+// the time until a deadline is not a round trip.
+func (r *Result) fail(parent context.Context, start time.Time, err error) Result {
+	r.Status, r.Cause = Classify(parent, err)
+	switch r.Status {
+	case StatusNone:
+		// Keep errors.Is(r.Err, context.Canceled) true even when the cancel
+		// surfaced as a closed conn.
+		if !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("%w: %w", context.Canceled, err)
+		}
+	case StatusClosed, StatusError:
+		r.RTT = time.Since(start)
+	}
+	r.Err = r.withAddress(err)
+	return *r
+}
+
+// withAddress makes sure Err names what was probed. A *net.OpError already
+// says "dial tcp 192.0.2.1:3478"; a bare io.EOF from a handshake does not.
+func (r *Result) withAddress(err error) error {
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return err
+	}
+	return fmt.Errorf("%s/%s %s: %w", r.Protocol, r.Transport, r.Address, err)
+}
+
+// wrong records an answer that is not what the protocol expects.
+func (r *Result) wrong(start time.Time, cause string, err error) Result {
+	r.Status, r.Cause, r.Err = StatusError, cause, r.withAddress(err)
+	r.RTT = time.Since(start)
+	return *r
+}
+
+// open records a valid answer.
+func (r *Result) open(start time.Time) Result {
+	r.Status, r.Cause, r.Err = StatusOpen, "", nil
+	r.RTT = time.Since(start)
+	return *r
+}

@@ -1,0 +1,118 @@
+package probe
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// HTTPOptions configures HTTP.
+type HTTPOptions struct {
+	// TLS selects https. Defaults to false: plain http.
+	TLS bool
+	// Path is the request path, optionally with a query. Defaults to "/".
+	Path string
+	// ExpectStatus is the status code that counts as open. Defaults to 200.
+	ExpectStatus int
+	// ServerName is the SNI and verified name for https. Defaults to the
+	// target's Host, verified as for TLS.
+	ServerName string
+	// RootCAs verifies the https chain. Defaults to the system roots.
+	RootCAs *x509.CertPool
+}
+
+const (
+	// maxHeader bounds a response header so a hostile server can't make us
+	// buffer megabytes.
+	maxHeader = 64 << 10
+	userAgent = "terraform-provider-media-probe"
+)
+
+// HTTP sends one GET to t and reports open when the status is ExpectStatus.
+// It always dials t.Address() and keeps t.Host for the Host header and SNI,
+// so the resolved IP is what is verified. Redirects are not followed: a
+// redirect is an answer, and its status is judged like any other.
+func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
+	scheme, defaultPort := "http", uint16(80)
+	if o.TLS {
+		scheme, defaultPort = "https", 443
+	}
+	r := newResult(scheme, "tcp", t)
+	dctx, cancel := withDeadline(ctx)
+	defer cancel()
+
+	path := o.Path
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	expect := o.ExpectStatus
+	if expect == 0 {
+		expect = http.StatusOK
+	}
+	host := r.Host
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]" // IPv6 literal
+	}
+	if t.Port != defaultPort {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(int(t.Port)))
+	}
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, scheme+"://"+host+path, nil)
+	if err != nil {
+		r.Status, r.Cause, r.Err = StatusError, "invalid request", err
+		return r
+	}
+	req.Header.Set("User-Agent", userAgent)
+
+	// A fresh Transport per call: no pooled conns between probes, so each
+	// probe measures a real dial, and no goroutines outlive it.
+	addr := r.Address
+	d := &net.Dialer{KeepAlive: -1}
+	tr := &http.Transport{
+		Proxy: nil, // never the environment's proxy: we verify this path
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", addr)
+		},
+		DisableKeepAlives:      true,
+		MaxResponseHeaderBytes: maxHeader,
+	}
+	if o.TLS {
+		tr.TLSClientConfig = tlsConfig(t, o.ServerName, o.RootCAs, nil)
+	}
+	defer tr.CloseIdleConnections()
+
+	start := time.Now()
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		r.fail(ctx, start, err)
+		if r.Status == StatusError {
+			if cause, ok := certCause(err, nil); ok && o.TLS {
+				r.Cause = cause
+			} else if hungUp(err) {
+				r.Cause = "connection closed without an HTTP response"
+			}
+		}
+		return r
+	}
+	rtt := time.Since(start)
+	// The body is not read: the verdict is the status line, and a streaming
+	// endpoint would hold the probe until its deadline. With keep-alives off,
+	// Close drops the connection.
+	_ = resp.Body.Close()
+
+	r.Detail = "HTTP " + strconv.Itoa(resp.StatusCode)
+	if resp.StatusCode != expect {
+		r.Status = StatusError
+		r.Cause = fmt.Sprintf("HTTP %d, expected %d", resp.StatusCode, expect)
+		r.Err = fmt.Errorf("%s/tcp %s: GET %s: %s", scheme, addr, path, r.Cause)
+		r.RTT = rtt
+		return r
+	}
+	r.open(start)
+	r.RTT = rtt
+	return r
+}

@@ -1,0 +1,105 @@
+package probe
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
+)
+
+func TestHTTP(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.Cert(t)
+	kp := testnet.KeyPair(t, certPEM, keyPEM)
+	_, _, otherPool := testnet.Cert(t)
+	plain := testnet.HTTPServer(t, http.StatusOK, nil)
+	secure := testnet.HTTPServer(t, http.StatusOK, &kp)
+
+	tests := []struct {
+		name   string
+		host   string
+		port   uint16
+		opts   HTTPOptions
+		status Status
+		cause  string
+		detail string
+	}{
+		{"open", "127.0.0.1", plain, HTTPOptions{}, StatusOpen, "", "HTTP 200"},
+		{"unexpected status", "127.0.0.1", testnet.HTTPServer(t, http.StatusServiceUnavailable, nil), HTTPOptions{},
+			StatusError, "HTTP 503, expected 200", "HTTP 503"},
+		{"expected non-200", "127.0.0.1", testnet.HTTPServer(t, http.StatusServiceUnavailable, nil), HTTPOptions{ExpectStatus: 503},
+			StatusOpen, "", "HTTP 503"},
+		{"redirect is not followed", "127.0.0.1", testnet.HTTPServer(t, http.StatusFound, nil), HTTPOptions{},
+			StatusError, "HTTP 302, expected 200", "HTTP 302"},
+		{"https by name", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "", "HTTP 200"},
+		{"https by IP", "127.0.0.1", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "", "HTTP 200"},
+		{"https untrusted", "localhost", secure, HTTPOptions{TLS: true, RootCAs: otherPool},
+			StatusError, "certificate signed by unknown authority", ""},
+		{"https wrong name", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool, ServerName: "media.example"},
+			StatusError, "certificate is valid for localhost, not media.example", ""},
+		{"plain to https", "127.0.0.1", secure, HTTPOptions{}, StatusError, "HTTP 400, expected 200", "HTTP 400"},
+		// Not a banner server: net/http logs bytes that arrive before the
+		// request. The STUN responder hangs up on an HTTP request instead.
+		{"not HTTP", "127.0.0.1", testnet.STUN(t, "tcp"), HTTPOptions{}, StatusError, "connection closed without an HTTP response", ""},
+		{"closed", "127.0.0.1", testnet.ClosedPort(t, "tcp"), HTTPOptions{}, StatusClosed, "connection refused", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Host may be a name: the probe must dial IP, never resolve Host.
+			tg := Target{Host: tt.host, IP: netip.MustParseAddr("127.0.0.1"), Port: tt.port}
+			r := HTTP(within(t, 5*time.Second), tg, tt.opts)
+			wantStatus(t, r, tt.status)
+			if !strings.HasPrefix(r.Cause, tt.cause) || r.Detail != tt.detail {
+				t.Errorf("Cause = %q, Detail = %q; want prefix %q, %q", r.Cause, r.Detail, tt.cause, tt.detail)
+			}
+			wantProto := "http"
+			if tt.opts.TLS {
+				wantProto = "https"
+			}
+			if r.Protocol != wantProto || r.Transport != "tcp" {
+				t.Errorf("Protocol/Transport = %s/%s", r.Protocol, r.Transport)
+			}
+		})
+	}
+}
+
+// The request carries the user's host and path, not the dialed IP.
+func TestHTTPRequestShape(t *testing.T) {
+	tests := []struct {
+		name, host, path, wantHost, wantURI string
+		ip                                  func(t *testing.T) string
+	}{
+		{name: "name and port", host: "media.example", path: "health?full=1", wantHost: "media.example:%d", wantURI: "/health?full=1"},
+		{name: "default path", host: "media.example", wantHost: "media.example:%d", wantURI: "/"},
+		{name: "ipv6 literal", host: "::1", path: "/x", wantHost: "[::1]:%d", wantURI: "/x", ip: func(t *testing.T) string { return testnet.Loopback6(t) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ip := "127.0.0.1"
+			if tt.ip != nil {
+				ip = tt.ip(t)
+			}
+			got := make(chan string, 1)
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got <- r.Host + " " + r.RequestURI
+			}))
+			ln := testnet.ListenTCP(t, ip)
+			_ = srv.Listener.Close() // the 127.0.0.1 one httptest bound
+			srv.Listener = ln
+			srv.Start()
+			t.Cleanup(srv.Close)
+			port := testnet.Port(ln.Addr())
+
+			r := HTTP(within(t, 5*time.Second), Target{Host: tt.host, IP: netip.MustParseAddr(ip), Port: port}, HTTPOptions{Path: tt.path})
+			wantStatus(t, r, StatusOpen)
+			want := strings.Replace(tt.wantHost, "%d", strconv.Itoa(int(port)), 1) + " " + tt.wantURI
+			if g := <-got; g != want {
+				t.Errorf("server saw %q, want %q", g, want)
+			}
+		})
+	}
+}

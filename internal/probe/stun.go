@@ -1,0 +1,259 @@
+package probe
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/pion/stun/v3"
+)
+
+// STUNOptions configures STUN.
+type STUNOptions struct {
+	// Transport is "udp" or "tcp". Defaults to "udp".
+	Transport string
+	// RTO is the first UDP retransmission timeout. It doubles after every
+	// retransmission, capped at 1.6s, and requests are resent until the
+	// deadline (RFC 5389 section 7.2.1). Defaults to 100ms. Unused on TCP,
+	// which is reliable and gets one request.
+	RTO time.Duration
+}
+
+const (
+	defaultRTO = 100 * time.Millisecond
+	maxRTO     = 1600 * time.Millisecond
+	// stunHeaderSize is the fixed STUN header: type, length, cookie, ID.
+	stunHeaderSize = 20
+	// stunBufSize holds any response a server sends to a bare Binding
+	// request in one unfragmented datagram.
+	stunBufSize = 2048
+	// maxReason bounds text copied from a server into Detail.
+	maxReason = 64
+)
+
+// STUN sends a STUN Binding request to t and reports open on any STUN
+// response carrying our transaction ID: a Binding success (its mapped address
+// goes to MappedAddress) or an error response, which is what ICE-lite servers
+// send to a request without ICE credentials, and still proves a STUN stack.
+//
+// Over UDP the socket is connected, so an ICMP port unreachable surfaces as
+// ECONNREFUSED and reads closed. Datagrams that are not STUN or carry another
+// transaction ID are ignored. Over TCP, bytes that are not STUN are an error.
+// Silence until ctx's deadline is filtered.
+func STUN(ctx context.Context, t Target, o STUNOptions) Result {
+	transport := o.Transport
+	if transport == "" {
+		transport = "udp"
+	}
+	r := newResult("stun", transport, t)
+	if transport != "udp" && transport != "tcp" {
+		r.Status, r.Cause = StatusError, "unknown transport"
+		r.Err = fmt.Errorf("stun: unknown transport %q, want udp or tcp", transport)
+		return r
+	}
+	dctx, cancel := withDeadline(ctx)
+	defer cancel()
+	deadline, _ := dctx.Deadline()
+
+	d := net.Dialer{KeepAlive: -1}
+	start := time.Now()
+	conn, err := d.DialContext(dctx, transport, r.Address)
+	if err != nil {
+		return r.fail(ctx, start, err)
+	}
+	defer conn.Close()
+	// Closing on cancel unblocks Read at once; the deadline covers expiry.
+	stop := context.AfterFunc(dctx, func() { _ = conn.Close() })
+	defer stop()
+	_ = conn.SetDeadline(deadline)
+
+	req := stun.New()
+	if err := req.Build(stun.TransactionID, stun.BindingRequest); err != nil {
+		return r.wrong(start, "cannot build STUN request", err)
+	}
+	s := stunExchange{r: &r, parent: ctx, ctx: dctx, conn: conn, req: req, start: start, deadline: deadline}
+	if transport == "udp" {
+		return s.udp(o.RTO)
+	}
+	return s.tcp()
+}
+
+// stunExchange is one probe's state, shared by the UDP and TCP paths.
+type stunExchange struct {
+	r        *Result
+	parent   context.Context // the caller's, for Classify
+	ctx      context.Context // with the safety deadline
+	conn     net.Conn
+	req      *stun.Message
+	start    time.Time
+	deadline time.Time
+	sent     int
+}
+
+func (s *stunExchange) udp(rto time.Duration) Result {
+	if rto <= 0 {
+		rto = defaultRTO
+	}
+	buf := make([]byte, stunBufSize)
+	res := new(stun.Message)
+	var resend time.Time
+	for {
+		if now := time.Now(); !now.Before(resend) {
+			// The same bytes every time: a late answer to an earlier copy
+			// carries the same transaction ID and is just as good.
+			if _, err := s.conn.Write(s.req.Raw); err != nil {
+				return s.fail(err)
+			}
+			s.sent++
+			resend = now.Add(rto)
+			rto = min(2*rto, maxRTO)
+		}
+		_ = s.conn.SetReadDeadline(earliest(resend, s.deadline))
+		n, err := s.conn.Read(buf)
+		if err != nil {
+			if isTimeout(err) && time.Now().Before(s.deadline) {
+				continue // time to retransmit
+			}
+			return s.fail(err)
+		}
+		if !stun.IsMessage(buf[:n]) {
+			continue // not STUN: something else shares the port, keep waiting
+		}
+		res.Raw = buf[:n]
+		if res.Decode() != nil {
+			continue
+		}
+		if r, done := s.reply(res); done {
+			return r
+		}
+	}
+}
+
+func (s *stunExchange) tcp() Result {
+	if _, err := s.conn.Write(s.req.Raw); err != nil {
+		return s.fail(err)
+	}
+	s.sent = 1
+	buf := make([]byte, stunBufSize)
+	res := new(stun.Message)
+	for {
+		// RFC 5389 section 7.2.2: over a stream, messages are self-delimiting
+		// through the header's length field.
+		if _, err := io.ReadFull(s.conn, buf[:stunHeaderSize]); err != nil {
+			return s.streamFail(err)
+		}
+		if !stun.IsMessage(buf[:stunHeaderSize]) {
+			return s.r.wrong(s.start, "not a STUN response",
+				fmt.Errorf("reply starts with %q, not a STUN header", printable(buf[:8])))
+		}
+		size := stunHeaderSize + int(binary.BigEndian.Uint16(buf[2:4]))
+		if size > len(buf) {
+			buf = append(buf[:stunHeaderSize], make([]byte, size-stunHeaderSize)...)
+		}
+		if _, err := io.ReadFull(s.conn, buf[stunHeaderSize:size]); err != nil {
+			return s.streamFail(err)
+		}
+		res.Raw = buf[:size]
+		if err := res.Decode(); err != nil {
+			return s.r.wrong(s.start, "malformed STUN response", err)
+		}
+		if r, done := s.reply(res); done {
+			return r
+		}
+	}
+}
+
+// reply judges one decoded message. done is false when the message is not
+// for this probe and the caller should keep waiting.
+func (s *stunExchange) reply(m *stun.Message) (Result, bool) {
+	if m.TransactionID != s.req.TransactionID {
+		return Result{}, false
+	}
+	r := s.r
+	switch m.Type.Class {
+	case stun.ClassSuccessResponse:
+		var xa stun.XORMappedAddress
+		var ma stun.MappedAddress
+		if xa.GetFrom(m) == nil {
+			r.MappedAddress = xa.String()
+		} else if ma.GetFrom(m) == nil {
+			r.MappedAddress = ma.String()
+		}
+		r.Detail = "STUN Binding success"
+		var sw stun.Software
+		if sw.GetFrom(m) == nil {
+			r.Detail += " (software: " + printable(sw) + ")"
+		}
+	case stun.ClassErrorResponse:
+		var ec stun.ErrorCodeAttribute
+		if ec.GetFrom(m) == nil {
+			r.Detail = strings.TrimSpace(fmt.Sprintf("STUN error %d %s", ec.Code, printable(ec.Reason)))
+		} else {
+			r.Detail = "STUN error response"
+		}
+	default:
+		// Our own request came back: an echo service, not a STUN server.
+		return r.wrong(s.start, "not a STUN response",
+			fmt.Errorf("got a STUN %s back, want a response", m.Type.Class)), true
+	}
+	return r.open(s.start), true
+}
+
+func (s *stunExchange) fail(err error) Result {
+	res := s.r.fail(s.parent, s.start, closedBy(s.ctx, err))
+	if res.Status == StatusFiltered && s.sent > 0 {
+		res.Cause = fmt.Sprintf("no STUN response to %d %s", s.sent, plural(s.sent, "request"))
+		s.r.Cause = res.Cause
+	}
+	return res
+}
+
+// streamFail handles a read error on TCP: a peer that hangs up without a STUN
+// answer is something else listening, not a closed or filtered port.
+func (s *stunExchange) streamFail(err error) Result {
+	if hungUp(err) && s.ctx.Err() == nil {
+		return s.r.wrong(s.start, "connection closed without a STUN response", err)
+	}
+	return s.fail(err)
+}
+
+// closedBy explains a net.ErrClosed caused by our own AfterFunc: the
+// context's error is the real reason.
+func closedBy(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	return err
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// printable makes server-supplied bytes safe and short for a message.
+func printable(b []byte) string {
+	if len(b) > maxReason {
+		b = b[:maxReason]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(string(b), ""))
+}

@@ -1,0 +1,181 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// TLSOptions configures TLS.
+type TLSOptions struct {
+	// ServerName is sent as SNI and verified against the certificate.
+	// Defaults to the target's Host; an IP literal is verified against the
+	// certificate's IP SANs and sends no SNI.
+	ServerName string
+	// RootCAs verifies the chain. Defaults to the system roots.
+	RootCAs *x509.CertPool
+	// MinValidity, when positive, makes a certificate that expires sooner
+	// than this an error. Defaults to 0: any unexpired certificate passes.
+	MinValidity time.Duration
+	// Now is the clock for verification and MinValidity. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// TLS completes a verified TLS handshake with t. A certificate that does not
+// verify, or that expires within MinValidity, is an error: something answered,
+// but clients would reject it.
+func TLS(ctx context.Context, t Target, o TLSOptions) Result {
+	r := newResult("tls", "tcp", t)
+	dctx, cancel := withDeadline(ctx)
+	defer cancel()
+
+	d := tls.Dialer{
+		NetDialer: &net.Dialer{KeepAlive: -1},
+		Config:    tlsConfig(t, o.ServerName, o.RootCAs, o.Now),
+	}
+	start := time.Now()
+	conn, err := d.DialContext(dctx, "tcp", r.Address)
+	if err != nil {
+		return r.tlsFail(ctx, start, err, o.Now)
+	}
+	// tls.Dialer always returns a *tls.Conn; the interface hides it.
+	var state tls.ConnectionState
+	if tc, ok := conn.(*tls.Conn); ok {
+		state = tc.ConnectionState()
+	}
+	_ = conn.Close()
+	return r.certCheck(start, state, o.MinValidity, o.Now)
+}
+
+// tlsConfig is shared by TLS and HTTPS so both verify the same way.
+func tlsConfig(t Target, serverName string, roots *x509.CertPool, now func() time.Time) *tls.Config {
+	if serverName == "" {
+		serverName = t.Host
+	}
+	if serverName == "" {
+		serverName = t.IP.String()
+	}
+	// crypto/tls verifies an IP literal against IP SANs and omits it from SNI.
+	return &tls.Config{ServerName: strings.Trim(serverName, "[]"), RootCAs: roots, Time: now, MinVersion: tls.VersionTLS12}
+}
+
+// certCheck turns a completed handshake into a Result: open, or an error
+// when the leaf expires within minValidity.
+func (r *Result) certCheck(start time.Time, st tls.ConnectionState, minValidity time.Duration, now func() time.Time) Result {
+	if len(st.PeerCertificates) == 0 {
+		return r.wrong(start, "no certificate", errors.New("server sent no certificate"))
+	}
+	leaf := st.PeerCertificates[0]
+	expiry := leaf.NotAfter.UTC().Format(time.RFC3339)
+	r.Detail = fmt.Sprintf("%s, %s, expires %s", tls.VersionName(st.Version), subject(leaf), expiry)
+	if minValidity > 0 {
+		if left := leaf.NotAfter.Sub(clock(now)()); left < minValidity {
+			cause := fmt.Sprintf("certificate expires in %s (%s), less than min_cert_validity %s",
+				roughDuration(left), expiry, shortDuration(minValidity))
+			return r.wrong(start, cause, errors.New(cause))
+		}
+	}
+	return r.open(start)
+}
+
+// tlsFail classifies a failed TLS dial. A network failure goes through
+// Classify; a handshake the server completed wrongly gets a cause a user can
+// act on.
+func (r *Result) tlsFail(parent context.Context, start time.Time, err error, now func() time.Time) Result {
+	r.fail(parent, start, err)
+	if r.Status != StatusError {
+		return *r
+	}
+	if cause, ok := certCause(err, now); ok {
+		r.Cause = cause
+		return *r
+	}
+	if hungUp(err) {
+		r.Cause = "connection closed during the TLS handshake"
+		return *r
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "tls: "); i >= 0 {
+		msg = msg[i+len("tls: "):]
+	}
+	r.Cause = "TLS handshake failed: " + msg
+	return *r
+}
+
+// certCause names a TLS-specific failure, without the "x509: " and "tls: "
+// prefixes that mean nothing to a Terraform user. ok is false for errors that
+// are not about TLS itself.
+func certCause(err error, now func() time.Time) (cause string, ok bool) {
+	if ie, ok := errors.AsType[x509.CertificateInvalidError](err); ok && ie.Reason == x509.Expired {
+		if clock(now)().Before(ie.Cert.NotBefore) {
+			return "certificate not yet valid", true
+		}
+		return "certificate expired", true
+	}
+	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
+		return "certificate signed by unknown authority", true
+	}
+	if he, ok := errors.AsType[x509.HostnameError](err); ok {
+		return strings.TrimPrefix(he.Error(), "x509: "), true
+	}
+	if ve, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return strings.TrimPrefix(ve.Err.Error(), "x509: "), true
+	}
+	if _, ok := errors.AsType[tls.RecordHeaderError](err); ok {
+		return "not a TLS server", true
+	}
+	if ae, ok := errors.AsType[tls.AlertError](err); ok {
+		return "TLS handshake failed: server sent alert " + ae.Error(), true
+	}
+	return "", false
+}
+
+func subject(c *x509.Certificate) string {
+	switch {
+	case c.Subject.CommonName != "":
+		return "CN=" + c.Subject.CommonName
+	case len(c.DNSNames) > 0:
+		return "DNS=" + c.DNSNames[0]
+	case len(c.IPAddresses) > 0:
+		return "IP=" + c.IPAddresses[0].String()
+	default:
+		return c.Subject.String()
+	}
+}
+
+func clock(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}
+
+// roughDuration prints the largest useful unit, "71h" rather than
+// "71h23m12.5s": the exact remainder is noise in an expiry warning.
+func roughDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour || d <= -time.Hour:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute || d <= -time.Minute:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	default:
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+}
+
+// shortDuration prints d exactly but without zero tails: "168h", "1h30m".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}

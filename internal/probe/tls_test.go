@@ -1,0 +1,103 @@
+package probe
+
+import (
+	"crypto/x509"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
+)
+
+func TestTLS(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.Cert(t) // localhost, 127.0.0.1, ::1
+	good := testnet.TLSListener(t, certPEM, keyPEM)
+	_, _, otherPool := testnet.Cert(t)
+	otherPEM, otherKey, _ := testnet.Cert(t, "other.example")
+	// 71h30m left: the cause must say 71h, not the exact remainder.
+	shortPEM, shortKey, shortPool := testnet.CertValidFor(t, 71*time.Hour+30*time.Minute)
+
+	tests := []struct {
+		name   string
+		port   uint16
+		opts   TLSOptions
+		status Status
+		cause  string // prefix
+		detail string // prefix
+	}{
+		{"open", good, TLSOptions{RootCAs: pool}, StatusOpen, "", "TLS 1.3, CN=localhost, expires 20"},
+		{"server name overrides host", good, TLSOptions{RootCAs: pool, ServerName: "localhost"}, StatusOpen, "", "TLS 1.3"},
+		{"min validity met", good, TLSOptions{RootCAs: pool, MinValidity: 168 * time.Hour}, StatusOpen, "", "TLS 1.3"},
+		{"untrusted CA", good, TLSOptions{RootCAs: otherPool}, StatusError, "certificate signed by unknown authority", ""},
+		{"wrong name", good, TLSOptions{RootCAs: pool, ServerName: "media.example"}, StatusError,
+			"certificate is valid for localhost, not media.example", ""},
+		{"no IP SAN", testnet.TLSListener(t, otherPEM, otherKey), TLSOptions{RootCAs: pool}, StatusError,
+			"cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs", ""},
+		{"expired", good, TLSOptions{RootCAs: pool, Now: func() time.Time { return time.Now().Add(2 * testnet.DefaultCertValidity) }},
+			StatusError, "certificate expired", ""},
+		{"short validity", testnet.TLSListener(t, shortPEM, shortKey), TLSOptions{RootCAs: shortPool, MinValidity: 168 * time.Hour},
+			StatusError, "certificate expires in 71h (20", "TLS 1.3"},
+		{"not TLS", testnet.TCPBanner(t, []byte("SSH-2.0-OpenSSH_9.6\r\n")), TLSOptions{RootCAs: pool}, StatusError, "not a TLS server", ""},
+		{"closed", testnet.ClosedPort(t, "tcp"), TLSOptions{RootCAs: pool}, StatusClosed, "connection refused", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := TLS(within(t, 5*time.Second), target("127.0.0.1", tt.port), tt.opts)
+			wantStatus(t, r, tt.status)
+			if !strings.HasPrefix(r.Cause, tt.cause) || !strings.HasPrefix(r.Detail, tt.detail) {
+				t.Errorf("Cause = %q, Detail = %q; want prefixes %q, %q", r.Cause, r.Detail, tt.cause, tt.detail)
+			}
+		})
+	}
+
+	t.Run("short validity cause", func(t *testing.T) {
+		r := TLS(within(t, 5*time.Second), target("127.0.0.1", testnet.TLSListener(t, shortPEM, shortKey)),
+			TLSOptions{RootCAs: shortPool, MinValidity: 168 * time.Hour})
+		if !strings.HasSuffix(r.Cause, "Z), less than min_cert_validity 168h") {
+			t.Errorf("Cause = %q", r.Cause)
+		}
+	})
+	t.Run("verification error is kept", func(t *testing.T) {
+		r := TLS(within(t, 5*time.Second), target("127.0.0.1", good), TLSOptions{RootCAs: otherPool})
+		if _, ok := errors.AsType[x509.UnknownAuthorityError](r.Err); !ok {
+			t.Errorf("Err = %v, want x509.UnknownAuthorityError inside", r.Err)
+		}
+	})
+	t.Run("refusal keeps errno", func(t *testing.T) {
+		r := TLS(within(t, 5*time.Second), target("127.0.0.1", testnet.ClosedPort(t, "tcp")), TLSOptions{})
+		if !errors.Is(r.Err, syscall.ECONNREFUSED) {
+			t.Errorf("Err = %v", r.Err)
+		}
+	})
+	t.Run("ipv6", func(t *testing.T) {
+		ip := testnet.Loopback6(t)
+		r := TLS(within(t, 5*time.Second), target(ip, testnet.TLSListenerOn(t, ip, certPEM, keyPEM)), TLSOptions{RootCAs: pool})
+		wantStatus(t, r, StatusOpen)
+	})
+}
+
+func TestDurationFormats(t *testing.T) {
+	tests := []struct {
+		d            time.Duration
+		rough, short string
+	}{
+		{71*time.Hour + 59*time.Minute, "71h", "71h59m"},
+		{168 * time.Hour, "168h", "168h"},
+		{90 * time.Minute, "1h", "1h30m"},
+		{10 * time.Minute, "10m", "10m"},
+		{42 * time.Second, "42s", "42s"},
+		{-3 * time.Hour, "-3h", "-3h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.d.String(), func(t *testing.T) {
+			if got := roughDuration(tt.d); got != tt.rough {
+				t.Errorf("roughDuration = %q, want %q", got, tt.rough)
+			}
+			if got := shortDuration(tt.d); got != tt.short {
+				t.Errorf("shortDuration = %q, want %q", got, tt.short)
+			}
+		})
+	}
+}

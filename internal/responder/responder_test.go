@@ -1,0 +1,306 @@
+package responder_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pion/stun/v3"
+	"go.uber.org/goleak"
+
+	"github.com/mediareach/terraform-provider-media/internal/responder"
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
+)
+
+// Every test stops its Serve in cleanup, so nothing may be left running.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// served is one Serve call running in the background.
+type served struct {
+	cancel context.CancelFunc
+	done   chan error
+	err    error
+	ended  bool
+}
+
+// wait blocks until Serve returns on its own and returns its error.
+func (s *served) wait() error {
+	if !s.ended {
+		s.err, s.ended = <-s.done, true
+	}
+	return s.err
+}
+
+// stop ends Serve through its context and returns its error.
+func (s *served) stop() error {
+	s.cancel()
+	return s.wait()
+}
+
+// start runs Serve until stopped or cleanup; cleanup fails the test if a
+// Serve nobody waited for returned an error.
+func start(t *testing.T, pcs []net.PacketConn, lns []net.Listener, o responder.Options) *served {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &served{cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- responder.Serve(ctx, pcs, lns, o) }()
+	t.Cleanup(func() {
+		waited := s.ended
+		if err := s.stop(); err != nil && !waited {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return s
+}
+
+func bindingRequest(t *testing.T) *stun.Message {
+	t.Helper()
+	m, err := stun.Build(stun.TransactionID, stun.BindingRequest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// readResponse reads one STUN message from c (a datagram or, on a stream,
+// exactly one framed message) and checks it answers req as seen from c.
+func readResponse(t *testing.T, c net.Conn, req *stun.Message) {
+	t.Helper()
+	res := new(stun.Message)
+	res.Raw = make([]byte, 2048)
+	if _, ok := c.(*net.UDPConn); ok {
+		n, err := c.Read(res.Raw)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		res.Raw = res.Raw[:n]
+	} else {
+		if _, err := io.ReadFull(c, res.Raw[:20]); err != nil {
+			t.Fatalf("read header: %v", err)
+		}
+		n := 20 + int(res.Raw[2])<<8 + int(res.Raw[3])
+		if _, err := io.ReadFull(c, res.Raw[20:n]); err != nil {
+			t.Fatalf("read body: %v", err)
+		}
+		res.Raw = res.Raw[:n]
+	}
+	if err := res.Decode(); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if res.Type != stun.BindingSuccess || res.TransactionID != req.TransactionID {
+		t.Fatalf("got %s, want a Binding success for our transaction", res)
+	}
+	var xa stun.XORMappedAddress
+	if err := xa.GetFrom(res); err != nil {
+		t.Fatalf("XOR-MAPPED-ADDRESS: %v", err)
+	}
+	if got, want := xa.String(), c.LocalAddr().String(); got != want {
+		t.Errorf("mapped %s, want %s", got, want)
+	}
+	var sw stun.Software
+	if err := sw.GetFrom(res); err != nil || sw.String() != responder.Software {
+		t.Errorf("SOFTWARE = %q (%v)", sw, err)
+	}
+}
+
+func exchange(t *testing.T, c net.Conn) {
+	t.Helper()
+	req := bindingRequest(t)
+	if _, err := c.Write(req.Raw); err != nil {
+		t.Fatal(err)
+	}
+	readResponse(t, c, req)
+}
+
+func TestServeUDP(t *testing.T) {
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			if ip == "::1" {
+				testnet.Loopback6(t)
+			}
+			pc := testnet.ListenUDP(t, ip)
+			var seen atomic.Int32
+			start(t, []net.PacketConn{pc}, nil, responder.Options{OnRequest: func(net.Addr) { seen.Add(1) }})
+			c := testnet.Dial(t, "udp", pc.LocalAddr())
+
+			// Non-STUN and non-request STUN traffic gets no answer, so the
+			// first datagram back must answer the real request.
+			ind, err := stun.Build(stun.TransactionID, stun.NewType(stun.MethodBinding, stun.ClassIndication))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, junk := range [][]byte{[]byte("GET / HTTP/1.1\r\n\r\n"), ind.Raw, make([]byte, 19)} {
+				if _, err := c.Write(junk); err != nil {
+					t.Fatal(err)
+				}
+			}
+			exchange(t, c)
+			exchange(t, c)
+			if n := seen.Load(); n != 2 {
+				t.Errorf("OnRequest called %d times, want 2", n)
+			}
+		})
+	}
+}
+
+func TestServeTCP(t *testing.T) {
+	ln := testnet.ListenTCP(t, "127.0.0.1")
+	start(t, nil, []net.Listener{ln}, responder.Options{})
+
+	t.Run("framing", func(t *testing.T) {
+		c := testnet.Dial(t, "tcp", ln.Addr())
+		exchange(t, c)
+		// A request split across writes, then two requests in one write.
+		req := bindingRequest(t)
+		for _, part := range [][]byte{req.Raw[:7], req.Raw[7:]} {
+			if _, err := c.Write(part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		readResponse(t, c, req)
+		a, b := bindingRequest(t), bindingRequest(t)
+		if _, err := c.Write(append(append([]byte(nil), a.Raw...), b.Raw...)); err != nil {
+			t.Fatal(err)
+		}
+		readResponse(t, c, a)
+		readResponse(t, c, b)
+	})
+	t.Run("not STUN closes", func(t *testing.T) {
+		c := testnet.Dial(t, "tcp", ln.Addr())
+		if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		// RST rather than FIN when the server closes with our bytes unread.
+		if n, err := c.Read(make([]byte, 64)); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("read = %d, %v; want the connection closed", n, err)
+		}
+	})
+}
+
+func TestServeTLS(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.Cert(t)
+	cfg := &tls.Config{Certificates: []tls.Certificate{testnet.KeyPair(t, certPEM, keyPEM)}}
+	_, lns, err := responder.Listen(context.Background(), nil, []uint16{0}, "127.0.0.1", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, nil, lns, responder.Options{})
+	d := tls.Dialer{Config: &tls.Config{RootCAs: pool, ServerName: "localhost"}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	c, err := d.DialContext(ctx, "tcp", lns[0].Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	exchange(t, c)
+}
+
+func TestIdleTimeout(t *testing.T) {
+	ln := testnet.ListenTCP(t, "127.0.0.1")
+	start(t, nil, []net.Listener{ln}, responder.Options{IdleTimeout: 50 * time.Millisecond})
+	c := testnet.Dial(t, "tcp", ln.Addr())
+	exchange(t, c) // the timer restarts after each request
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Errorf("idle conn: read err = %v, want EOF", err)
+	}
+}
+
+func TestMaxConns(t *testing.T) {
+	ln := testnet.ListenTCP(t, "127.0.0.1")
+	start(t, nil, []net.Listener{ln}, responder.Options{MaxConns: 1})
+	first := testnet.Dial(t, "tcp", ln.Addr())
+	exchange(t, first)
+
+	// The second connection completes in the kernel but is not served
+	// while the first holds the only slot.
+	second := testnet.Dial(t, "tcp", ln.Addr())
+	req := bindingRequest(t)
+	if _, err := second.Write(req.Raw); err != nil {
+		t.Fatal(err)
+	}
+	_ = second.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, err := second.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("second conn answered while at MaxConns: %v", err)
+	}
+	_ = first.Close()
+	_ = second.SetReadDeadline(time.Now().Add(5 * time.Second))
+	readResponse(t, second, req)
+}
+
+func TestServeStops(t *testing.T) {
+	pc := testnet.ListenUDP(t, "127.0.0.1")
+	ln := testnet.ListenTCP(t, "127.0.0.1")
+	s := start(t, []net.PacketConn{pc}, []net.Listener{ln}, responder.Options{})
+	c := testnet.Dial(t, "tcp", ln.Addr())
+	exchange(t, c) // a served conn is open when ctx ends
+
+	if err := s.stop(); err != nil {
+		t.Fatalf("Serve = %v, want nil after cancel", err)
+	}
+	if _, _, err := pc.ReadFrom(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("packet conn still open: %v", err)
+	}
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("listener still open: %v", err)
+	}
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Errorf("served conn still open: %v", err)
+	}
+	goleak.VerifyNone(t)
+}
+
+func TestServeFailsWhenSocketDies(t *testing.T) {
+	pc, other := testnet.ListenUDP(t, "127.0.0.1"), testnet.ListenUDP(t, "127.0.0.1")
+	s := start(t, []net.PacketConn{pc, other}, nil, responder.Options{})
+	_ = pc.Close() // not Serve's doing
+	err := s.wait()
+	if !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Serve = %v, want net.ErrClosed", err)
+	}
+	if _, _, err := other.ReadFrom(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("the other socket was left open: %v", err)
+	}
+}
+
+// BenchmarkServeUDP measures one request/response round trip through the
+// UDP loop over loopback, client side included.
+func BenchmarkServeUDP(b *testing.B) {
+	pc := testnet.ListenUDP(b, "127.0.0.1")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- responder.Serve(ctx, []net.PacketConn{pc}, nil, responder.Options{}) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Errorf("Serve: %v", err)
+		}
+	})
+	var d net.Dialer // no deadline: testnet.Dial's would end a long run
+	c, err := d.DialContext(b.Context(), "udp", pc.LocalAddr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.Close() })
+	req, err := stun.Build(stun.TransactionID, stun.BindingRequest)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Write(req.Raw); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Read(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

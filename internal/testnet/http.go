@@ -1,0 +1,33 @@
+package testnet
+
+import (
+	"crypto/tls"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// HTTPServer answers every request with status on 127.0.0.1 until cleanup,
+// over TLS with tlsCert when it is set (see Cert and KeyPair).
+func HTTPServer(tb testing.TB, status int, tlsCert *tls.Certificate) uint16 {
+	tb.Helper()
+	// httptest binds 127.0.0.1:0 (falling back to [::1]:0), never all
+	// interfaces.
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(http.StatusText(status)))
+	}))
+	// Handshake failures are what TLS tests provoke; the default logger
+	// would print them to stderr.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if tlsCert != nil {
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{*tlsCert}}
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	tb.Cleanup(srv.Close)
+	return port(srv.Listener.Addr())
+}

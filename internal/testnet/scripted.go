@@ -1,0 +1,102 @@
+package testnet
+
+import (
+	"net"
+	"sync"
+	"testing"
+)
+
+// SilentUDPReceived is SilentUDP plus a channel closed when the first
+// datagram arrives, so a test can act (cancel, say) once a prober is
+// certainly waiting for an answer, without sleeping.
+func SilentUDPReceived(tb testing.TB) (uint16, <-chan struct{}) {
+	tb.Helper()
+	received := make(chan struct{})
+	var once sync.Once
+	p := ScriptedUDP(tb, func(int, []byte) [][]byte {
+		once.Do(func() { close(received) })
+		return nil
+	})
+	return p, received
+}
+
+// ScriptedUDP answers datagrams on 127.0.0.1 with whatever reply returns
+// for them (nothing, garbage, a wrong or a right STUN message), until
+// cleanup. i counts datagrams from 0; req is only valid during the call.
+// reply runs on one goroutine, so it may keep state without locking.
+func ScriptedUDP(tb testing.TB, reply func(i int, req []byte) [][]byte) uint16 {
+	tb.Helper()
+	pc := listenPacket(tb, loopback4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for i := 0; ; i++ {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return // closed by cleanup
+			}
+			for _, out := range reply(i, buf[:n]) {
+				if _, err := pc.WriteTo(out, from); err != nil {
+					tb.Errorf("testnet: ScriptedUDP write to %s: %v", from, err)
+				}
+			}
+		}
+	}()
+	tb.Cleanup(func() {
+		_ = pc.Close()
+		<-done
+	})
+	return port(pc.LocalAddr())
+}
+
+// TCPBanner writes banner to every connection on 127.0.0.1 as soon as it is
+// accepted, as SSH or SMTP would, then reads until the client hangs up so
+// the client never sees a reset. Connections are cut at cleanup.
+func TCPBanner(tb testing.TB, banner []byte) uint16 {
+	tb.Helper()
+	ln := listen(tb, loopback4)
+	var (
+		mu     sync.Mutex
+		conns  = map[net.Conn]bool{}
+		closed bool // set at cleanup: later conns are cut at once
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return // closed by cleanup
+			}
+			mu.Lock()
+			conns[c] = true
+			if closed {
+				_ = c.Close()
+			}
+			mu.Unlock()
+			wg.Go(func() {
+				defer c.Close()
+				if _, err := c.Write(banner); err != nil {
+					return // the client left first
+				}
+				buf := make([]byte, 512)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	tb.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		closed = true
+		for c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return port(ln.Addr())
+}

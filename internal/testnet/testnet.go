@@ -1,0 +1,190 @@
+// Package testnet holds loopback helpers shared by probe, responder,
+// engine and provider tests: listeners that answer, ports that refuse or
+// stay silent, STUN responders and in-memory certificates. Every helper
+// binds 127.0.0.1 or ::1 with port 0 (or ports it found free), reports
+// failures through tb, and stops what it started in tb.Cleanup.
+package testnet
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"testing"
+	"time"
+)
+
+const loopback4 = "127.0.0.1"
+
+// Loopback6 returns "::1", or skips the test when IPv6 loopback is missing.
+func Loopback6(tb testing.TB) string {
+	tb.Helper()
+	ln, err := bindTCP(tb, "::1", 0)
+	if err != nil {
+		tb.Skipf("no IPv6 loopback: %v", err)
+	}
+	_ = ln.Close()
+	return "::1"
+}
+
+// TCPListener accepts and closes connections on 127.0.0.1 until cleanup.
+func TCPListener(tb testing.TB) uint16 {
+	tb.Helper()
+	return TCPListenerOn(tb, loopback4)
+}
+
+// TCPListenerOn is TCPListener on a loopback ip such as Loopback6's.
+func TCPListenerOn(tb testing.TB, ip string) uint16 {
+	tb.Helper()
+	ln := listen(tb, ip)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				if !errors.Is(err, net.ErrClosed) {
+					tb.Errorf("testnet: accept on %s: %v", ln.Addr(), err)
+				}
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	tb.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+	})
+	return port(ln.Addr())
+}
+
+// ClosedPort returns a 127.0.0.1 port that nothing listens on, for network
+// "tcp" or "udp": it binds port 0, notes the port and closes the socket.
+func ClosedPort(tb testing.TB, network string) uint16 {
+	tb.Helper()
+	switch network {
+	case "tcp":
+		ln := listen(tb, loopback4)
+		_ = ln.Close()
+		return port(ln.Addr())
+	case "udp":
+		pc := listenPacket(tb, loopback4)
+		_ = pc.Close()
+		return port(pc.LocalAddr())
+	}
+	tb.Fatalf("testnet: ClosedPort: network %q, want tcp or udp", network)
+	return 0
+}
+
+// SilentUDP returns a 127.0.0.1 UDP port that reads and never replies: to a
+// prober it looks filtered, since no ICMP unreachable comes back either.
+func SilentUDP(tb testing.TB) uint16 {
+	tb.Helper()
+	return SilentUDPOn(tb, loopback4)
+}
+
+// SilentUDPOn is SilentUDP on a loopback ip such as Loopback6's.
+func SilentUDPOn(tb testing.TB, ip string) uint16 {
+	tb.Helper()
+	pc := listenPacket(tb, ip)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return // closed by cleanup
+			}
+		}
+	}()
+	tb.Cleanup(func() {
+		_ = pc.Close()
+		<-done
+	})
+	return port(pc.LocalAddr())
+}
+
+// ListenTCP binds a TCP listener on a loopback ip and port 0, closed at
+// cleanup, for tests that hand sockets to responder.Serve themselves.
+func ListenTCP(tb testing.TB, ip string) net.Listener {
+	tb.Helper()
+	ln := listen(tb, ip)
+	tb.Cleanup(func() { _ = ln.Close() })
+	return ln
+}
+
+// ListenUDP binds a UDP socket on a loopback ip and port 0, closed at
+// cleanup.
+func ListenUDP(tb testing.TB, ip string) net.PacketConn {
+	tb.Helper()
+	pc := listenPacket(tb, ip)
+	tb.Cleanup(func() { _ = pc.Close() })
+	return pc
+}
+
+// Dial connects to a loopback address, with a 5s deadline on the conn so a
+// test can't hang on it, and closes it at cleanup.
+func Dial(tb testing.TB, network string, a net.Addr) net.Conn {
+	tb.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second}
+	c, err := d.DialContext(tb.Context(), network, a.String())
+	if err != nil {
+		tb.Fatalf("testnet: %v", err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
+}
+
+// listen binds a TCP listener on a loopback ip and port 0.
+func listen(tb testing.TB, ip string) net.Listener {
+	tb.Helper()
+	ln, err := bindTCP(tb, ip, 0)
+	if err != nil {
+		tb.Fatalf("testnet: %v", err)
+	}
+	return ln
+}
+
+func listenPacket(tb testing.TB, ip string) net.PacketConn {
+	tb.Helper()
+	pc, err := bindUDP(tb, ip, 0)
+	if err != nil {
+		tb.Fatalf("testnet: %v", err)
+	}
+	return pc
+}
+
+func bindTCP(tb testing.TB, ip string, p uint16) (net.Listener, error) {
+	var lc net.ListenConfig
+	return lc.Listen(tb.Context(), "tcp", hostPort(tb, ip, p))
+}
+
+func bindUDP(tb testing.TB, ip string, p uint16) (net.PacketConn, error) {
+	var lc net.ListenConfig
+	return lc.ListenPacket(tb.Context(), "udp", hostPort(tb, ip, p))
+}
+
+// hostPort refuses anything but a loopback IP, so no helper can be talked
+// into binding every interface.
+func hostPort(tb testing.TB, ip string, p uint16) string {
+	tb.Helper()
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.IsLoopback() {
+		tb.Fatalf("testnet: %q is not a loopback IP", ip)
+	}
+	return net.JoinHostPort(ip, strconv.Itoa(int(p)))
+}
+
+// Port returns the port of a TCP or UDP address, 0 for anything else.
+func Port(a net.Addr) uint16 { return port(a) }
+
+func port(a net.Addr) uint16 {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return uint16(a.Port)
+	case *net.UDPAddr:
+		return uint16(a.Port)
+	}
+	return 0
+}

@@ -1,0 +1,292 @@
+package verify_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+	"github.com/mediareach/terraform-provider-media/internal/verify/verifytest"
+)
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// harness runs the engine in a synctest bubble on a manual clock. Time moves
+// only through step, which first waits until the engine is idle.
+type harness struct {
+	clock *verifytest.Clock
+	done  chan struct{}
+	rep   verify.Report
+	err   error
+}
+
+func start(ctx context.Context, plan verify.Plan) *harness {
+	h := &harness{clock: verifytest.NewClock(epoch), done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		h.rep, h.err = verify.Run(ctx, plan, verify.Deps{Clock: h.clock})
+	}()
+	synctest.Wait()
+	return h
+}
+
+// step advances the clock n times by interval, letting the engine settle
+// after each, and reports whether the run finished.
+func (h *harness) step(n int, interval time.Duration) bool {
+	for range n {
+		select {
+		case <-h.done:
+			return true
+		default:
+		}
+		h.clock.Advance(interval)
+		synctest.Wait()
+	}
+	select {
+	case <-h.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func plan(policy verify.Policy, checks ...verify.Check) verify.Plan {
+	return verify.Plan{Host: "127.0.0.1", IPVersion: verify.IPAny, Checks: checks, Policy: policy}
+}
+
+// A port that stays silent for ten minutes and then opens is seen at the
+// very next interval: no backoff lets the gap grow.
+func TestRunAttemptEveryIntervalAfterLongSilence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 100 * time.Millisecond
+		opensAt := 10 * time.Minute
+		clock := verifytest.NewClock(epoch)
+		p := &verifytest.Prober{Clock: clock, Silence: 2 * time.Second, Script: func(uint16, int) probe.Status {
+			if clock.Now().Sub(epoch) >= opensAt {
+				return probe.StatusOpen
+			}
+			return probe.StatusFiltered
+		}}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		pol := verify.Policy{Interval: interval, AttemptTimeout: 2 * time.Second, ConsecutiveSuccesses: 1}
+		h := &harness{clock: clock, done: make(chan struct{})}
+		go func() {
+			defer close(h.done)
+			h.rep, h.err = verify.Run(ctx, plan(pol, p.Check("silent", 3478)), verify.Deps{Clock: h.clock})
+		}()
+		synctest.Wait()
+		// Each attempt waits out 2s of silence, so 20 overlap at any time.
+		if h.step(int(opensAt/interval)-1, interval) {
+			t.Fatal("run finished while the port was silent")
+		}
+		// One attempt per interval, none skipped: t=0 plus one per tick.
+		if got, want := p.Calls(3478), int(opensAt/interval); got != want {
+			t.Fatalf("attempts during silence = %d, want %d (one per interval)", got, want)
+		}
+		if !h.step(1, interval) {
+			t.Fatal("run did not finish within one interval of the port opening")
+		}
+		if h.err != nil || !h.rep.Reachable {
+			t.Fatalf("Run = %v, reachable %v; want success", h.err, h.rep.Reachable)
+		}
+		if got := h.rep.Results[0].PassedAfter; got != opensAt {
+			t.Fatalf("passed after %v, want %v", got, opensAt)
+		}
+	})
+}
+
+func TestRunConsecutiveSuccesses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		seq := []probe.Status{probe.StatusOpen, probe.StatusClosed, probe.StatusOpen, probe.StatusOpen, probe.StatusOpen}
+		p := &verifytest.Prober{Script: func(_ uint16, n int) probe.Status { return seq[min(n, len(seq))-1] }}
+		const interval = 10 * time.Millisecond
+		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second, ConsecutiveSuccesses: 3}
+		h := start(t.Context(), plan(pol, p.Check("flappy", 443)))
+		if !h.step(100, interval) {
+			t.Fatal("run did not finish")
+		}
+		row := h.rep.Results[0]
+		if !row.Passed || row.Attempts != 5 || row.PassedAfter != 4*interval {
+			t.Fatalf("row = passed %v after %d attempts at %v; want passed after 5 at %v", row.Passed, row.Attempts, row.PassedAfter, 4*interval)
+		}
+	})
+}
+
+func TestRunCancelReturnsPartialReport(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(port uint16, _ int) probe.Status {
+			if port == 1 {
+				return probe.StatusOpen
+			}
+			return probe.StatusNone // blocks until cancelled
+		}}
+		ctx, cancel := context.WithCancel(t.Context())
+		pol := verify.Policy{Interval: time.Second, AttemptTimeout: time.Hour}
+		h := start(ctx, plan(pol, p.Check("a", 1), p.Check("b", 2)))
+		cancel()
+		<-h.done
+		if !errors.Is(h.err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", h.err)
+		}
+		if h.rep.Reachable || !h.rep.Results[0].Passed || h.rep.Results[1].Passed {
+			t.Fatalf("partial report wrong: %+v", h.rep.Results)
+		}
+		if h.rep.Results[1].Status != probe.StatusNone {
+			t.Fatalf("cancelled probe status = %v, want none (a cancel is never filtered)", h.rep.Results[1].Status)
+		}
+	})
+}
+
+// At the overall deadline, attempts still in flight report "filtered" for
+// ports that never gave a verdict.
+func TestRunDeadlineReportsFiltered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(uint16, int) probe.Status { return probe.StatusFiltered }}
+		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+		defer cancel()
+		pol := verify.Policy{Interval: time.Hour, AttemptTimeout: time.Hour}
+		rep, err := verify.Run(ctx, plan(pol, p.Check("udp", 3478)), verify.Deps{Clock: verifytest.NewClock(epoch)})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want deadline exceeded", err)
+		}
+		if got := rep.Results[0].Status; got != probe.StatusFiltered {
+			t.Fatalf("status = %v, want filtered", got)
+		}
+	})
+}
+
+func TestRunOnceProbesEachPortOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(port uint16, _ int) probe.Status {
+			if port%2 == 0 {
+				return probe.StatusClosed
+			}
+			return probe.StatusOpen
+		}}
+		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Second, Once: true, ConsecutiveSuccesses: 3}
+		rep, err := verify.Run(t.Context(), plan(pol, p.Check("range", 1, 2, 3, 4)), verify.Deps{Clock: verifytest.NewClock(epoch)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for port := uint16(1); port <= 4; port++ {
+			if n := p.Calls(port); n != 1 {
+				t.Errorf("port %d probed %d times, want 1", port, n)
+			}
+		}
+		row := rep.Results[0]
+		if rep.Reachable || row.Status != probe.StatusClosed || row.Detail != "closed: 2, 4" {
+			t.Fatalf("row = %v %q, want closed: 2, 4", row.Status, row.Detail)
+		}
+	})
+}
+
+func TestRunRateCapSpreadsAttempts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(uint16, int) probe.Status { return probe.StatusClosed }}
+		ports := make([]uint16, 100)
+		for i := range ports {
+			ports[i] = uint16(20000 + i)
+		}
+		const interval = 100 * time.Millisecond
+		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second, MaxProbeRate: 50}
+		ctx, cancel := context.WithCancel(t.Context())
+		h := start(ctx, plan(pol, p.Check("range", ports...)))
+		h.step(20, interval)
+		cancel()
+		<-h.done
+		total, least := 0, 1<<30
+		for _, port := range ports {
+			n := p.Calls(port)
+			total += n
+			least = min(least, n)
+		}
+		// 5 per round for 21 rounds; every port gets its turn.
+		if total != 105 || least < 1 {
+			t.Fatalf("attempts = %d (least per port %d), want 105 with every port probed", total, least)
+		}
+	})
+}
+
+func TestRunRangeNamesFailingPorts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(port uint16, _ int) probe.Status {
+			if port >= 10180 {
+				return probe.StatusClosed
+			}
+			return probe.StatusOpen
+		}}
+		var ports []uint16
+		for port := uint16(10000); port < 10200; port++ {
+			ports = append(ports, port)
+		}
+		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Second, Once: true}
+		rep, err := verify.Run(t.Context(), plan(pol, p.Check("media", ports...)), verify.Deps{Clock: verifytest.NewClock(epoch)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := rep.Results[0]
+		if row.Detail != "closed: 10180-10199" || len(row.FailingPorts) != 20 || row.Label != "10000-10199" {
+			t.Fatalf("row = %q, %d failing, label %q", row.Detail, len(row.FailingPorts), row.Label)
+		}
+	})
+}
+
+func TestCompactPorts(t *testing.T) {
+	for _, tc := range []struct {
+		in   []uint16
+		want string
+	}{
+		{nil, ""},
+		{[]uint16{5}, "5"},
+		{[]uint16{3, 1, 2}, "1-3"},
+		{[]uint16{1, 2, 4, 6, 7, 7}, "1-2, 4, 6-7"},
+		{[]uint16{65534, 65535}, "65534-65535"},
+	} {
+		if got := verify.CompactPorts(tc.in); got != tc.want {
+			t.Errorf("CompactPorts(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestCheckSpecPorts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		spec verify.CheckSpec
+		want []uint16
+	}{
+		{"single", verify.CheckSpec{Port: 443}, []uint16{443}},
+		{"range", verify.CheckSpec{First: 10, Last: 13}, []uint16{10, 11, 12, 13}},
+		{"sample keeps both ends", verify.CheckSpec{First: 10000, Last: 10999, Sample: 5}, []uint16{10000, 10249, 10499, 10749, 10999}},
+		{"sample larger than range", verify.CheckSpec{First: 1, Last: 2, Sample: 10}, []uint16{1, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.spec.Ports()
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("Ports() = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := (verify.CheckSpec{First: 1, Last: 65535}).Ports(); err == nil {
+		t.Fatal("a 65535-port range without sample must be refused")
+	}
+}
+
+func TestCheckSpecNames(t *testing.T) {
+	for _, tc := range []struct {
+		spec verify.CheckSpec
+		want string
+	}{
+		{verify.CheckSpec{Protocol: "tcp", Port: 443}, "tcp/443"},
+		{verify.CheckSpec{Protocol: "stun", Port: 3478}, "stun/3478/udp"},
+		{verify.CheckSpec{Protocol: "stun", Transport: "tcp", First: 1, Last: 9}, "stun/1-9/tcp"},
+	} {
+		if got := tc.spec.DefaultName(); got != tc.want {
+			t.Errorf("DefaultName() = %q, want %q", got, tc.want)
+		}
+	}
+}
