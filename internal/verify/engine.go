@@ -33,6 +33,9 @@ type unit struct {
 type outcome struct {
 	u *unit
 	r probe.Result
+	// clipped is set when the run's deadline, not the attempt timeout, cut
+	// the attempt short: its "filtered" then says nothing about the port.
+	clipped bool
 }
 
 // run is the state of one Run, owned by its loop goroutine.
@@ -212,14 +215,26 @@ func (r *run) launch(ctx context.Context, u *unit) {
 		cancel()
 		r.deps.Limit.Release(1)
 		// The loop, or drain after it, reads every outcome.
-		r.results <- outcome{u, res}
+		r.results <- outcome{u, res, clippedByRun(ctx, actx)}
 	}()
 }
 
-// fold applies one attempt's verdict to its unit.
+// clippedByRun reports whether the attempt's deadline is the run's own.
+func clippedByRun(run, attempt context.Context) bool {
+	rd, ok := run.Deadline()
+	ad, _ := attempt.Deadline()
+	return ok && !ad.Before(rd)
+}
+
+// fold applies one attempt's verdict to its unit. A clipped "filtered" only
+// fills a unit that has no verdict yet: it must not hide the "closed" that
+// two hundred earlier attempts saw.
 func (r *run) fold(o outcome) {
 	u, res := o.u, o.r
 	if res.Status == probe.StatusNone || u.passed {
+		return
+	}
+	if o.clipped && res.Status == probe.StatusFiltered && u.done > 0 {
 		return
 	}
 	u.done++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -289,4 +290,32 @@ func TestCheckSpecNames(t *testing.T) {
 			t.Errorf("DefaultName() = %q, want %q", got, tc.want)
 		}
 	}
+}
+
+// An attempt that only the run's deadline cut short must not turn a port
+// that refused every attempt into "filtered". The probe below answers
+// "filtered" at once for a clipped attempt, as a socket deadline taken from
+// ctx fires a moment before ctx itself reports done.
+func TestRunDeadlineKeepsEarlierVerdict(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		probeFn := func(ctx context.Context, tg probe.Target) probe.Result {
+			if calls.Add(1) == 1 {
+				return probe.Result{Status: probe.StatusClosed, Address: tg.Address()}
+			}
+			return probe.Result{Status: probe.StatusFiltered, Address: tg.Address()}
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+		defer cancel()
+		const interval = 100 * time.Millisecond
+		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Hour}
+		check := verify.Check{Name: "tcp/443", Protocol: "tcp", Ports: []uint16{443}, Label: "443", Probe: probeFn}
+		h := start(ctx, plan(pol, check))
+		h.step(3, interval)
+		<-h.done
+		row := h.rep.Results[0]
+		if calls.Load() != 4 || row.Status != probe.StatusClosed || row.Attempts != 1 {
+			t.Fatalf("row = %v after %d attempts (%d probes), want closed after 1 (4 probes)", row.Status, row.Attempts, calls.Load())
+		}
+	})
 }

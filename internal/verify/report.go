@@ -34,6 +34,7 @@ type CheckResult struct {
 	Protocol  string
 	Transport string
 	Label     string // port or range label
+	Ports     int    // how many ports the row probed
 	Address   netip.Addr
 	// Status is the worst status of the row's ports (see probe.Status.Severity).
 	Status probe.Status
@@ -89,7 +90,7 @@ type rowKey struct {
 func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
 	row := CheckResult{
 		Check: ci, Name: c.Name, Protocol: c.Protocol, Transport: c.Transport,
-		Label: c.Label, Address: a, Passed: true, Status: probe.StatusOpen,
+		Label: c.Label, Ports: len(units), Address: a, Passed: true, Status: probe.StatusOpen,
 	}
 	byStatus := make(map[probe.Status][]uint16)
 	for _, u := range units {
