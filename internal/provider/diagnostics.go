@@ -1,0 +1,238 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+)
+
+// Stable diagnostic summaries.
+const (
+	summaryNotReachable = "Media server not reachable"
+	summaryCancelled    = "Verification cancelled"
+)
+
+// maxRowsInMessage bounds the failing rows a message lists; the rest are
+// counted ("and N more").
+const maxRowsInMessage = 10
+
+// vantageDescription says where probes ran from, in messages.
+const vantageDescription = "from the machine running Terraform"
+
+// operation describes the Terraform operation a verification ran under, for
+// messages.
+type operation struct {
+	name    string        // "create", "update", "read"
+	timeout time.Duration // that operation's timeout
+	once    bool          // one attempt per port (refresh, data source)
+}
+
+// failureMessage describes a failed verification: a short stable summary and
+// a detail with one line per failing row (at most maxRowsInMessage). runErr
+// is Run's error.
+func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr error) (summary, detail string) {
+	summary = summaryNotReachable
+	var b strings.Builder
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		summary = summaryCancelled
+		fmt.Fprintf(&b, "Terraform was interrupted %s into the verification of %q, before every check passed. "+
+			"What was learned so far:\n", fmtDuration(rep.Elapsed), plan.Host)
+	case op.once:
+		fmt.Fprintf(&b, "%q did not pass every check on one attempt per port %s.\n", plan.Host, vantageDescription)
+	default:
+		fmt.Fprintf(&b, "%q did not pass every check within the %s timeout of %s (%s).\n",
+			plan.Host, op.name, fmtDuration(op.timeout), vantageDescription)
+	}
+	if line := resolutionProblem(rep, plan); line != "" {
+		b.WriteString("\n" + line + "\n")
+	}
+	var failing, passed int
+	for _, r := range rep.Results {
+		if r.Passed {
+			passed++
+			continue
+		}
+		failing++
+		if failing <= maxRowsInMessage {
+			b.WriteString("\n" + failureLine(r, rep, plan, op))
+		}
+	}
+	if failing > maxRowsInMessage {
+		fmt.Fprintf(&b, "\nand %d more failing results (set on_failure = \"warn\", or use the "+
+			"media_server_reachability data source, to keep every result in state).", failing-maxRowsInMessage)
+	}
+	if len(rep.Results) > 0 {
+		fmt.Fprintf(&b, "\n\n%d of %d results passed.", passed, len(rep.Results))
+	}
+	return summary, b.String()
+}
+
+// resolutionProblem explains a host that gave no address to verify.
+func resolutionProblem(rep verify.Report, plan verify.Plan) string {
+	if len(rep.Addresses) > 0 {
+		return ""
+	}
+	if rep.ResolveErr != nil {
+		return fmt.Sprintf("%s did not resolve %s: %s; likely the DNS record does not exist yet, or that machine "+
+			"uses a resolver that does not see it.", plan.Host, vantageDescription, rep.ResolveErr)
+	}
+	if plan.IPVersion == verify.IPv4 || plan.IPVersion == verify.IPv6 {
+		return fmt.Sprintf("%s has no %s address %s; likely ip_version = %q does not match its DNS records.",
+			plan.Host, plan.IPVersion, vantageDescription, plan.IPVersion)
+	}
+	return fmt.Sprintf("%s gave no address to verify %s.", plan.Host, vantageDescription)
+}
+
+// failureLine is one failing row, e.g.
+// `stun/udp turn.example.com (203.0.113.7:3478) from the machine running
+// Terraform: filtered after 12 attempts in 2m0s (create timeout 5m0s); no
+// reply; likely a firewall or security group is dropping inbound UDP 3478`.
+func failureLine(r verify.CheckResult, rep verify.Report, plan verify.Plan, op operation) string {
+	var b strings.Builder
+	b.WriteString(protocolLabel(r))
+	if name := r.Name; name != "" && name != defaultNameFor(r.Protocol, r.Transport, r.Label) {
+		fmt.Fprintf(&b, " %q", name)
+	}
+	single := isSinglePort(r, plan)
+	if single {
+		fmt.Fprintf(&b, " %s (%s)", plan.Host, addrPort(r))
+	} else {
+		fmt.Fprintf(&b, " %s (%s ports %s)", plan.Host, r.Address, r.Label)
+	}
+	fmt.Fprintf(&b, " %s: %s", vantageDescription, r.Status)
+	if !single {
+		total := len(plan.Checks[r.Check].Ports)
+		fmt.Fprintf(&b, " on %d of %d ports", len(r.FailingPorts), total)
+		if r.Detail != "" {
+			fmt.Fprintf(&b, " (%s)", r.Detail)
+		}
+	}
+	fmt.Fprintf(&b, " after %s in %s", plural(r.Attempts, "attempt"), fmtDuration(rep.Elapsed))
+	if !op.once && op.timeout > 0 {
+		fmt.Fprintf(&b, " (%s timeout %s)", op.name, fmtDuration(op.timeout))
+	}
+	if c := lastCause(r, single); c != "" {
+		b.WriteString("; " + c)
+	}
+	b.WriteString("; " + likelyFix(r))
+	return b.String()
+}
+
+func protocolLabel(r verify.CheckResult) string {
+	if r.Protocol == "stun" {
+		return r.Protocol + "/" + r.Transport
+	}
+	return r.Protocol
+}
+
+// defaultNameFor mirrors verify.CheckSpec.DefaultName, to leave the name out
+// of messages when the user did not choose one.
+func defaultNameFor(protocol, transport, label string) string {
+	if protocol == "stun" {
+		return "stun/" + label + "/" + transport
+	}
+	return protocol + "/" + label
+}
+
+func isSinglePort(r verify.CheckResult, plan verify.Plan) bool {
+	if r.Check >= 0 && r.Check < len(plan.Checks) {
+		return len(plan.Checks[r.Check].Ports) == 1 && !strings.Contains(r.Label, "-")
+	}
+	return !strings.Contains(r.Label, "-")
+}
+
+func addrPort(r verify.CheckResult) string {
+	if len(r.Failing) > 0 && r.Failing[0].Address != "" {
+		return r.Failing[0].Address
+	}
+	if !r.Address.IsValid() {
+		return ":" + r.Label
+	}
+	var port uint16
+	if _, err := fmt.Sscanf(r.Label, "%d", &port); err == nil {
+		return netip.AddrPortFrom(r.Address, port).String()
+	}
+	return r.Address.String() + " port " + r.Label
+}
+
+// lastCause is the underlying error of the row's (first) failing port.
+func lastCause(r verify.CheckResult, single bool) string {
+	if len(r.Failing) == 0 {
+		if single {
+			return r.Detail
+		}
+		return ""
+	}
+	f := r.Failing[0]
+	cause := f.Cause
+	if cause == "" && f.Err != nil {
+		cause = f.Err.Error()
+	}
+	if f.Detail != "" && f.Detail != cause {
+		cause = joinCause(cause, f.Detail)
+	}
+	if cause == "" {
+		return ""
+	}
+	if single {
+		return cause
+	}
+	return "last error on " + f.Address + ": " + cause
+}
+
+func joinCause(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " (" + b + ")"
+}
+
+// likelyFix names the likely cause of the row's status.
+func likelyFix(r verify.CheckResult) string {
+	where := strings.ToUpper(r.Transport) + " " + r.Label
+	switch r.Status {
+	case probe.StatusClosed:
+		return fmt.Sprintf("likely nothing is listening on %s at %s, or a firewall rule rejects it", where, r.Address)
+	case probe.StatusFiltered:
+		return fmt.Sprintf("likely a firewall or security group is dropping inbound %s", where)
+	case probe.StatusError:
+		switch r.Protocol {
+		case "tls":
+			return "likely a certificate problem (name, chain or expiry: see server_name, ca_cert_pem and " +
+				"min_cert_validity) or a service on that port that does not speak TLS"
+		case "http", "https":
+			return "likely the server answered with another status than expect_status, or a different service " +
+				"is on that port"
+		case "stun":
+			return "likely a different service answered on that port (or a TLS-terminating load balancer sits " +
+				"in front of STUN)"
+		default:
+			return "likely a different service answered on that port"
+		}
+	default:
+		return "no attempt finished before the verification ended"
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// fmtDuration rounds for reading: milliseconds under a second, tenths of a
+// second above.
+func fmtDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}

@@ -1,0 +1,155 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+)
+
+var (
+	addr4 = netip.MustParseAddr("203.0.113.7")
+	addr6 = netip.MustParseAddr("2001:db8::7")
+)
+
+func failingRow(check int, proto, transport, label string, a netip.Addr, st probe.Status, cause string) verify.CheckResult {
+	port, _ := strconv.Atoi(strings.Split(label, "-")[0])
+	return verify.CheckResult{
+		Check: check, Name: defaultNameFor(proto, transport, label), Protocol: proto, Transport: transport,
+		Label: label, Address: a, Status: st, Attempts: 12,
+		Failing: []probe.Result{{
+			Protocol: proto, Transport: transport, Address: netip.AddrPortFrom(a, uint16(port)).String(),
+			Status: st, Cause: cause, Err: syscall.ECONNREFUSED,
+		}},
+	}
+}
+
+func TestFailureMessageSinglePorts(t *testing.T) {
+	t.Parallel()
+	plan := verify.Plan{Host: "turn.example.com", Checks: []verify.Check{
+		{Ports: []uint16{3478}}, {Ports: []uint16{443}},
+	}}
+	stun := failingRow(0, "stun", "udp", "3478", addr4, probe.StatusFiltered, "no STUN response")
+	tls6 := failingRow(1, "tls", "tcp", "443", addr6, probe.StatusClosed, "connection refused")
+	rep := verify.Report{
+		Host: plan.Host, Addresses: []netip.Addr{addr4, addr6}, Elapsed: 2 * time.Minute,
+		Results: []verify.CheckResult{
+			stun,
+			{Check: 0, Protocol: "stun", Transport: "udp", Label: "3478", Address: addr6, Status: probe.StatusOpen, Passed: true},
+			{Check: 1, Protocol: "tls", Transport: "tcp", Label: "443", Address: addr4, Status: probe.StatusOpen, Passed: true},
+			tls6,
+		},
+	}
+	summary, detail := failureMessage(rep, plan, operation{name: "create", timeout: 5 * time.Minute},
+		fmt.Errorf("verify: %w", context.DeadlineExceeded))
+	if summary != summaryNotReachable {
+		t.Errorf("summary %q", summary)
+	}
+	for _, want := range []string{
+		`"turn.example.com" did not pass every check within the create timeout of 5m0s (from the machine running Terraform).`,
+		"stun/udp turn.example.com (203.0.113.7:3478) from the machine running Terraform: filtered after 12 attempts " +
+			"in 2m0s (create timeout 5m0s); no STUN response; likely a firewall or security group is dropping inbound UDP 3478",
+		"tls turn.example.com ([2001:db8::7]:443) from the machine running Terraform: closed after 12 attempts in " +
+			"2m0s (create timeout 5m0s); connection refused; likely nothing is listening on TCP 443 at 2001:db8::7",
+		"2 of 4 results passed.",
+	} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+	if strings.Contains(detail, "203.0.113.7:443") {
+		t.Errorf("passing rows must be summarised, not listed:\n%s", detail)
+	}
+}
+
+func TestFailureMessageRange(t *testing.T) {
+	t.Parallel()
+	ports := make([]uint16, 200)
+	for i := range ports {
+		ports[i] = uint16(10000 + i)
+	}
+	plan := verify.Plan{Host: "media.example.com", Checks: []verify.Check{{Ports: ports}}}
+	row := failingRow(0, "stun", "udp", "10000-10199", addr4, probe.StatusClosed, "connection refused")
+	row.Failing[0].Address = "203.0.113.7:10003" // the first failing port
+	row.FailingPorts = []uint16{10003, 10180, 10181, 10182}
+	row.Detail = "closed: 10003, 10180-10182"
+	row.Name = "media"
+	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: 3 * time.Second,
+		Results: []verify.CheckResult{row}}
+	_, detail := failureMessage(rep, plan, operation{name: "create", timeout: 3 * time.Second}, context.DeadlineExceeded)
+	want := `stun/udp "media" media.example.com (203.0.113.7 ports 10000-10199) from the machine running Terraform: ` +
+		`closed on 4 of 200 ports (closed: 10003, 10180-10182) after 12 attempts in 3s (create timeout 3s); ` +
+		`last error on 203.0.113.7:10003: connection refused; likely nothing is listening on UDP 10000-10199 at 203.0.113.7`
+	if !strings.Contains(detail, want) {
+		t.Errorf("detail lacks\n%s\ngot\n%s", want, detail)
+	}
+}
+
+func TestFailureMessageCapsRows(t *testing.T) {
+	t.Parallel()
+	plan := verify.Plan{Host: "h.example"}
+	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}}
+	for i := range 13 {
+		plan.Checks = append(plan.Checks, verify.Check{Ports: []uint16{uint16(1000 + i)}})
+		rep.Results = append(rep.Results, failingRow(i, "tcp", "tcp", fmt.Sprint(1000+i), addr4, probe.StatusClosed, "connection refused"))
+	}
+	rep.Results = append(rep.Results, verify.CheckResult{Passed: true, Status: probe.StatusOpen})
+	_, detail := failureMessage(rep, plan, operation{name: "update", timeout: time.Minute}, context.DeadlineExceeded)
+	if n := strings.Count(detail, "from the machine running Terraform:"); n != maxRowsInMessage {
+		t.Errorf("listed %d rows, want %d:\n%s", n, maxRowsInMessage, detail)
+	}
+	for _, want := range []string{"and 3 more failing results", "1 of 14 results passed."} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+}
+
+func TestFailureMessageCancelled(t *testing.T) {
+	t.Parallel()
+	plan := verify.Plan{Host: "h.example", Checks: []verify.Check{{Ports: []uint16{1}}}}
+	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: 1500 * time.Millisecond,
+		Results: []verify.CheckResult{{Protocol: "tcp", Transport: "tcp", Label: "1", Address: addr4, Attempts: 3}}}
+	summary, detail := failureMessage(rep, plan, operation{name: "create", timeout: time.Minute},
+		fmt.Errorf("verify: %w", context.Canceled))
+	if summary != summaryCancelled {
+		t.Errorf("summary %q", summary)
+	}
+	for _, want := range []string{"Terraform was interrupted 1.5s into", "none after 3 attempts",
+		"no attempt finished before the verification ended", "0 of 1 results passed."} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+}
+
+func TestFailureMessageResolution(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		rep  verify.Report
+		ipv  verify.IPVersion
+		want string
+	}{
+		{"lookup failed", verify.Report{ResolveErr: errors.New("lookup h.example: no such host")}, verify.IPAny,
+			"h.example did not resolve from the machine running Terraform: lookup h.example: no such host; likely the DNS record does not exist yet"},
+		{"no address of that version", verify.Report{}, verify.IPv6,
+			`h.example has no ipv6 address from the machine running Terraform; likely ip_version = "ipv6" does not match`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := verify.Plan{Host: "h.example", IPVersion: tc.ipv}
+			_, detail := failureMessage(tc.rep, plan, operation{name: "create", timeout: time.Minute}, context.DeadlineExceeded)
+			if !strings.Contains(detail, tc.want) {
+				t.Errorf("detail lacks %q:\n%s", tc.want, detail)
+			}
+		})
+	}
+}

@@ -1,0 +1,106 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ datasource.DataSource                   = (*serverReachabilityDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*serverReachabilityDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*serverReachabilityDataSource)(nil)
+)
+
+// serverReachabilityDataSource probes each check once and reports; it never
+// fails because a port is closed, so it serves check blocks and
+// postconditions.
+type serverReachabilityDataSource struct {
+	data *providerData
+}
+
+func newServerReachabilityDataSource() datasource.DataSource { return &serverReachabilityDataSource{} }
+
+func (d *serverReachabilityDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_server_reachability"
+}
+
+func (d *serverReachabilityDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	b, _ := timeouts.BlockWithOpts(ctx, timeouts.Opts{
+		ReadDescription: "How long the read may probe, as a duration such as `30s` or `5m` (units `s`, `m`, `h`). " +
+			"Defaults to `1m`.",
+	}).(schema.SingleNestedBlock)
+	b.MarkdownDescription = "How long the read may take before it fails."
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Probes each check once (one attempt per address and port) and reports what answered. " +
+			"It does not fail because a port is closed: use `reachable` and `results` in `check` blocks and " +
+			"postconditions.",
+		Attributes: dataSourceAttributes(reachabilitySchemaAttributes()),
+		Blocks:     map[string]schema.Block{"timeouts": b},
+	}
+}
+
+func (d *serverReachabilityDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	pd, problem := providerDataFrom(req.ProviderData)
+	if problem != "" {
+		resp.Diagnostics.AddError("Unexpected Data Source Configure Type", problem)
+		return
+	}
+	d.data = pd
+}
+
+func (d *serverReachabilityDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var checks types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("checks"), &checks)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateChecks(ctx, checks, &resp.Diagnostics)
+}
+
+func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m dataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, ds := m.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(ds...)
+	s := commonSettings(m.commonModel, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s.once = true
+	// Unset optional attributes read back as their defaults.
+	m.IPVersion = types.StringValue(s.ipVersion)
+	if m.AttemptTimeout.IsNull() {
+		m.AttemptTimeout = durationOf(mustDuration(defaultAttemptTimeout))
+	}
+	m.MaxProbeRate = types.Float64Value(s.maxProbeRate)
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, ok := d.data.verify(ctx, &m.commonModel, s, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	op := operation{name: "read", timeout: timeout, once: true}
+	switch {
+	case errors.Is(out.err, context.Canceled):
+		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, op, out.err))
+		return
+	case out.err != nil:
+		// The read timeout ended the probes: report what was learned.
+		_, detail := failureMessage(out.report, out.plan, op, out.err)
+		resp.Diagnostics.AddWarning(summaryNotReachable, "The read timeout of "+fmtDuration(timeout)+
+			" ended the probes before every attempt finished.\n\n"+detail)
+	case len(out.report.Addresses) == 0:
+		resp.Diagnostics.AddWarning(summaryNotReachable, resolutionProblem(out.report, out.plan))
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

@@ -1,0 +1,171 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"maps"
+
+	rtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+var (
+	_ resource.Resource                   = (*serverReachabilityResource)(nil)
+	_ resource.ResourceWithConfigure      = (*serverReachabilityResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*serverReachabilityResource)(nil)
+)
+
+// serverReachabilityResource blocks create and update until every check
+// passes on every address of the host.
+type serverReachabilityResource struct {
+	data *providerData
+}
+
+func newServerReachabilityResource() resource.Resource { return &serverReachabilityResource{} }
+
+func (r *serverReachabilityResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_server_reachability"
+}
+
+func (r *serverReachabilityResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := reachabilitySchemaAttributes()
+	maps.Copy(attrs, resourceOnlyAttributes())
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Blocks `terraform apply` until every check passes on every address of `host`: a real " +
+			"protocol exchange (TCP handshake, STUN Binding, TLS handshake, HTTP GET) on each port. Anything that " +
+			"`depends_on` it is created only after the media server answers. Delete only forgets it.",
+		Attributes: attrs,
+		Blocks:     map[string]schema.Block{"timeouts": resourceTimeoutsBlock(ctx)},
+	}
+}
+
+func resourceTimeoutsBlock(ctx context.Context) schema.Block {
+	const units = " as a duration such as `30s` or `5m` (units `s`, `m`, `h`)."
+	b, _ := rtimeouts.Block(ctx, rtimeouts.Opts{
+		Create: true, Update: true, Read: true,
+		CreateDescription: "How long create waits for every check to pass," + units + " Defaults to `10m`.",
+		UpdateDescription: "How long update waits for every check to pass," + units + " Defaults to `10m`.",
+		ReadDescription: "How long a refresh with `recheck_on_refresh` may probe," + units +
+			" Defaults to `1m`.",
+	}).(schema.SingleNestedBlock)
+	b.MarkdownDescription = "How long each operation may take before it fails."
+	return b
+}
+
+func (r *serverReachabilityResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	pd, problem := providerDataFrom(req.ProviderData)
+	if problem != "" {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type", problem)
+		return
+	}
+	r.data = pd
+}
+
+func (r *serverReachabilityResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var checks types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("checks"), &checks)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateChecks(ctx, checks, &resp.Diagnostics)
+}
+
+func (r *serverReachabilityResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m resourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, ds := m.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(ds...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.apply(ctx, &m, operation{name: "create", timeout: timeout}, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+func (r *serverReachabilityResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m resourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, ds := m.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(ds...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.apply(ctx, &m, operation{name: "update", timeout: timeout}, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+// apply verifies m under op's timeout and reports whether m should be
+// saved: when every check passed, or when on_failure is "warn" (then with a
+// warning). A cancel never saves.
+func (r *serverReachabilityResource) apply(ctx context.Context, m *resourceModel, op operation, diags *diag.Diagnostics) bool {
+	s := resourceSettings(*m, diags)
+	if diags.HasError() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, op.timeout)
+	defer cancel()
+	out, ok := r.data.verify(ctx, &m.commonModel, s, diags)
+	if !ok {
+		return false
+	}
+	if out.report.Reachable && out.err == nil {
+		return true
+	}
+	summary, detail := failureMessage(out.report, out.plan, op, out.err)
+	if m.OnFailure.ValueString() == "warn" && !errors.Is(out.err, context.Canceled) {
+		diags.AddWarning(summary, detail+"\n\non_failure is \"warn\": the resource was saved with reachable = false.")
+		return true
+	}
+	diags.AddError(summary, detail)
+	return false
+}
+
+func (r *serverReachabilityResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m resourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !m.RecheckOnRefresh.ValueBool() {
+		return // state passes through: refresh and plan never block
+	}
+	timeout, ds := m.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(ds...)
+	s := resourceSettings(m, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s.once = true
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	check := m.commonModel // probe with a copy: state is kept as it is when the recheck passes
+	out, ok := r.data.verify(ctx, &check, s, &resp.Diagnostics)
+	switch {
+	case !ok:
+		return
+	case errors.Is(out.err, context.Canceled):
+		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, operation{name: "read", timeout: timeout}, out.err))
+	case out.report.Reachable && out.err == nil:
+		tflog.Debug(ctx, "recheck_on_refresh: every check still passes")
+	default:
+		_, detail := failureMessage(out.report, out.plan, operation{name: "read", timeout: timeout, once: true}, out.err)
+		resp.Diagnostics.AddWarning("Media server no longer reachable",
+			"recheck_on_refresh is set and a check no longer passes, so the resource leaves the state and the next "+
+				"apply verifies it again.\n\n"+detail)
+		resp.State.RemoveResource(ctx)
+	}
+}
+
+// Delete forgets the resource: there is nothing to tear down.
+func (r *serverReachabilityResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}

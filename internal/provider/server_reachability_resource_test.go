@@ -1,0 +1,106 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+)
+
+// testModel is a resource model as the framework would hand it to Create,
+// with every default applied.
+func testModel(t *testing.T, host string, checks ...checkModel) resourceModel {
+	t.Helper()
+	lt, ok := resourceSchema(t).Attributes["checks"].GetType().(types.ListType)
+	if !ok {
+		t.Fatal("checks is not a list")
+	}
+	l, diags := types.ListValueFrom(t.Context(), lt.ElemType, checks)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	m := resourceModel{
+		PollInterval:         durationOf(10 * time.Millisecond),
+		ConsecutiveSuccesses: types.Int64Value(1),
+		OnFailure:            types.StringValue("error"),
+		RecheckOnRefresh:     types.BoolValue(false),
+	}
+	m.Host = types.StringValue(host)
+	m.IPVersion = types.StringValue("any")
+	m.Checks = l
+	m.AttemptTimeout = durationOf(time.Second)
+	m.MaxProbeRate = types.Float64Value(500)
+	return m
+}
+
+// Ctrl-C cancels the context: apply returns at once with an error that
+// carries what was learned, and saves nothing even with on_failure = "warn".
+func TestApplyCancelledReturnsPartialResults(t *testing.T) {
+	t.Parallel()
+	port := testnet.ClosedPort(t, "tcp")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var once sync.Once
+	var cancelledAt time.Time
+	r := &serverReachabilityResource{data: &providerData{
+		clock: verify.RealClock{},
+		limit: semaphore.NewWeighted(verify.DefaultConcurrency),
+		attemptHook: func(verify.Event) {
+			once.Do(func() { cancelledAt = time.Now(); cancel() }) // the user presses Ctrl-C
+		},
+	}}
+	m := testModel(t, "127.0.0.1", checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(port))})
+	m.OnFailure = types.StringValue("warn")
+
+	var diags diag.Diagnostics
+	saved := r.apply(ctx, &m, operation{name: "create", timeout: time.Minute}, &diags)
+	returned := time.Now()
+	if saved {
+		t.Error("a cancelled verification was saved")
+	}
+	if cancelledAt.IsZero() {
+		t.Fatal("no attempt finished")
+	}
+	if took := returned.Sub(cancelledAt); took > time.Second {
+		t.Errorf("apply returned %s after the cancel", took)
+	}
+	errs := diags.Errors()
+	if len(errs) != 1 || errs[0].Summary() != summaryCancelled {
+		t.Fatalf("want one %q error, got %v", summaryCancelled, diags)
+	}
+	want := fmt.Sprintf("tcp 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: closed after", port)
+	if !strings.Contains(errs[0].Detail(), want) {
+		t.Errorf("detail lacks %q:\n%s", want, errs[0].Detail())
+	}
+	if n := len(m.Results.Elements()); n != 1 {
+		t.Errorf("want the partial result row, got %d rows", n)
+	}
+}
+
+// on_failure = "warn" turns the failure into a warning and keeps the results.
+func TestApplyWarnSavesUnreachable(t *testing.T) {
+	t.Parallel()
+	port := testnet.ClosedPort(t, "tcp")
+	r := &serverReachabilityResource{} // unconfigured: engine defaults
+	m := testModel(t, "127.0.0.1", checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(port))})
+	m.OnFailure = types.StringValue("warn")
+	var diags diag.Diagnostics
+	if !r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
+		t.Fatal("not saved")
+	}
+	if diags.HasError() || len(diags.Warnings()) != 1 || diags.Warnings()[0].Summary() != summaryNotReachable {
+		t.Fatalf("want one %q warning, got %v", summaryNotReachable, diags)
+	}
+	if m.Reachable.ValueBool() || m.ID.ValueString() != "127.0.0.1" || m.VerifiedAt.IsNull() {
+		t.Errorf("reachable %v, id %v, verified_at %v", m.Reachable, m.ID, m.VerifiedAt)
+	}
+}

@@ -1,0 +1,261 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+)
+
+// Defaults, in one place so that Default:, the descriptions, and the data
+// source (which has no Default:) agree.
+const (
+	defaultIPVersion            = "any"
+	defaultPollInterval         = "100ms"
+	defaultAttemptTimeout       = "2s"
+	defaultMaxProbeRate         = 500.0
+	defaultConsecutiveSuccesses = 1
+	defaultOnFailure            = "error"
+	defaultCreateTimeout        = 10 * time.Minute
+	defaultUpdateTimeout        = 10 * time.Minute
+	defaultReadTimeout          = time.Minute
+	minDuration                 = time.Millisecond
+	maxConsecutiveSuccesses     = 100
+)
+
+// The accepted enum values.
+var (
+	protocols  = []string{"tcp", "stun", "tls", "http", "https"}
+	transports = []string{"udp", "tcp"}
+	ipVersions = []string{string(verify.IPAny), string(verify.IPv4), string(verify.IPv6)}
+	onFailures = []string{"error", "warn"}
+)
+
+// reachabilitySchemaAttributes are the attributes that the resource and the
+// data source share, written with the resource schema types; the data source
+// converts them (dataSourceAttributes).
+func reachabilitySchemaAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "Identifier: the `host`.",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"host": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "The media server to verify: an IP address or a DNS name such as `turn.example.com`, " +
+				"without scheme or port. Every A and AAAA address it resolves to is verified (see `ip_version`).",
+			Validators:    []validator.String{validators.Host()},
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		},
+		"ip_version": schema.StringAttribute{
+			Optional: true,
+			Computed: true,
+			MarkdownDescription: "Which resolved addresses to verify: `any` (every A and AAAA address), `ipv4` or " +
+				"`ipv6`. Defaults to `" + defaultIPVersion + "`.",
+			Default:    stringdefault.StaticString(defaultIPVersion),
+			Validators: []validator.String{stringvalidator.OneOf(ipVersions...)},
+		},
+		"checks": schema.ListNestedAttribute{
+			Required: true,
+			MarkdownDescription: "The protocol exchanges that must succeed, at least one. Each check runs on every " +
+				"verified address of `host`.",
+			NestedObject: schema.NestedAttributeObject{Attributes: checkAttributes()},
+			Validators:   []validator.List{listvalidator.SizeAtLeast(1)},
+		},
+		"attempt_timeout": schema.StringAttribute{
+			CustomType: durationType{},
+			Optional:   true,
+			Computed:   true,
+			MarkdownDescription: "Longest wait for one attempt's answer, as a Go duration such as `500ms` or `5s`, " +
+				"at least `1ms`. STUN over UDP retransmits within it. Defaults to `" + defaultAttemptTimeout + "`.",
+			Default:    stringdefault.StaticString(defaultAttemptTimeout),
+			Validators: []validator.String{validators.DurationAtLeast(minDuration)},
+		},
+		"max_probe_rate": schema.Float64Attribute{
+			Optional: true,
+			Computed: true,
+			MarkdownDescription: "Most attempts started per second against this host, a number above 0; keeps " +
+				"large port ranges gentle. Defaults to `500`.",
+			Default:    float64default.StaticFloat64(defaultMaxProbeRate),
+			Validators: []validator.Float64{validators.PositiveFloat64()},
+		},
+		"reachable": schema.BoolAttribute{
+			Computed:            true,
+			MarkdownDescription: "`true` when every check passed on every verified address at the last verification.",
+		},
+		"verified_at": schema.StringAttribute{
+			CustomType:          timetypes.RFC3339Type{},
+			Computed:            true,
+			MarkdownDescription: "When the last verification finished, as an RFC 3339 timestamp.",
+		},
+		"results": schema.ListNestedAttribute{
+			Computed: true,
+			MarkdownDescription: "One row per check and verified address, in check order and then address order. " +
+				"A `port_range` check is one row per address.",
+			NestedObject: schema.NestedAttributeObject{Attributes: resultAttributes()},
+		},
+	}
+}
+
+// resourceOnlyAttributes are the resource's polling and lifecycle settings.
+func resourceOnlyAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"poll_interval": schema.StringAttribute{
+			CustomType: durationType{},
+			Optional:   true,
+			Computed:   true,
+			MarkdownDescription: "Time between the starts of two attempts on a check that has not passed yet, as a Go " +
+				"duration such as `100ms` or `1s`, at least `1ms`. A new attempt starts every interval even while " +
+				"earlier ones still wait out `attempt_timeout`, so a port that opens is seen within one interval. " +
+				"Defaults to `" + defaultPollInterval + "`.",
+			Default:    stringdefault.StaticString(defaultPollInterval),
+			Validators: []validator.String{validators.DurationAtLeast(minDuration)},
+		},
+		"consecutive_successes": schema.Int64Attribute{
+			Optional: true,
+			Computed: true,
+			MarkdownDescription: fmt.Sprintf("Successful attempts in a row that each address and port needs to pass, "+
+				"from 1 to %d. Defaults to `%d`.", maxConsecutiveSuccesses, defaultConsecutiveSuccesses),
+			Default:    int64default.StaticInt64(defaultConsecutiveSuccesses),
+			Validators: []validator.Int64{int64validator.Between(1, maxConsecutiveSuccesses)},
+		},
+		"on_failure": schema.StringAttribute{
+			Optional: true,
+			Computed: true,
+			MarkdownDescription: "What a failed verification does: `error` fails the apply and saves nothing; `warn` " +
+				"saves the resource with `reachable = false` and shows a warning. Defaults to `" + defaultOnFailure + "`.",
+			Default:    stringdefault.StaticString(defaultOnFailure),
+			Validators: []validator.String{stringvalidator.OneOf(onFailures...)},
+		},
+		"triggers": schema.MapAttribute{
+			ElementType: types.StringType,
+			Optional:    true,
+			MarkdownDescription: "Arbitrary strings, such as an instance ID; changing any of them replaces the " +
+				"resource and so verifies again.",
+			PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+		},
+		"recheck_on_refresh": schema.BoolAttribute{
+			Optional: true,
+			Computed: true,
+			MarkdownDescription: "When `true`, every refresh probes each check once (under the `read` timeout); if " +
+				"one no longer passes, the resource leaves the state, so the next plan creates it and the apply " +
+				"blocks again until it is fixed. Defaults to `false`.",
+			Default: booldefault.StaticBool(false),
+		},
+	}
+}
+
+func checkAttributes() map[string]schema.Attribute {
+	tlsOnly := " Only for protocol `tls` or `https`."
+	httpOnly := " Only for protocol `http` or `https`."
+	return map[string]schema.Attribute{
+		"name": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "Label for this check in `results` and messages. Defaults to `<protocol>/<port>`, " +
+				"or `stun/<port>/<transport>` for STUN (the port part is the range for `port_range`).",
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"protocol": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "The exchange that must succeed: `tcp` (handshake completes), `stun` (a STUN " +
+				"Binding request gets any STUN answer with our transaction ID), `tls` (handshake and certificate " +
+				"chain verified), `http` or `https` (GET `path` returns `expect_status`).",
+			Validators: []validator.String{stringvalidator.OneOf(protocols...)},
+		},
+		"transport": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Transport for STUN: `udp` or `tcp`. Defaults to `udp`. Only for protocol `stun`.",
+			Validators:          []validator.String{stringvalidator.OneOf(transports...)},
+		},
+		"port": schema.Int64Attribute{
+			Optional:            true,
+			MarkdownDescription: "The port to probe, 1 to 65535. Exactly one of `port` and `port_range` is required.",
+			// Exactly one of port and port_range: validateCheck, whose message names both paths.
+			Validators: []validator.Int64{int64validator.Between(1, 65535)},
+		},
+		"port_range": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: fmt.Sprintf("An inclusive port range `FIRST-LAST` such as `10000-10999`: every port in "+
+				"it is probed (at most %d), or only `sample` ports when set. The range is one row in `results`.",
+				verify.MaxPortsPerCheck),
+			Validators: []validator.String{validators.PortRange()},
+		},
+		"sample": schema.Int64Attribute{
+			Optional: true,
+			MarkdownDescription: "Probe only this many ports of `port_range`, spread evenly with both ends " +
+				"included; at least 2 and at most the size of the range. Only with `port_range`.",
+			Validators: []validator.Int64{int64validator.AtLeast(2)},
+		},
+		"server_name": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "Name sent in TLS SNI and checked against the certificate. Defaults to `host`." +
+				tlsOnly,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"ca_cert_pem": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "PEM CA certificates to verify the server's chain against instead of the " +
+				"system roots." + tlsOnly,
+			Validators: []validator.String{validators.PEMCertificates()},
+		},
+		"min_cert_validity": schema.StringAttribute{
+			CustomType: durationType{},
+			Optional:   true,
+			MarkdownDescription: "Fail a certificate that expires within this Go duration, such as `168h`. " +
+				"Unset, any certificate that is still valid passes." + tlsOnly,
+			Validators: []validator.String{validators.DurationAtLeast(0)},
+		},
+		"path": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Path and query to GET, starting with `/`. Defaults to `/`." + httpOnly,
+			Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`),
+				`must start with "/"`)},
+		},
+		"expect_status": schema.Int64Attribute{
+			Optional:            true,
+			MarkdownDescription: "HTTP status code that counts as success, 100 to 599. Defaults to `200`." + httpOnly,
+			Validators:          []validator.Int64{int64validator.Between(100, 599)},
+		},
+	}
+}
+
+func resultAttributes() map[string]schema.Attribute {
+	str := func(d string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }
+	return map[string]schema.Attribute{
+		"name":      str("The check's `name`, or its default."),
+		"protocol":  str("`tcp`, `stun`, `tls`, `http` or `https`."),
+		"transport": str("`udp` or `tcp`."),
+		"port":      str("The port (`3478`) or range (`10000-10999`) probed, as a string."),
+		"address":   str("The IP address probed."),
+		"vantage":   str("Where the probe ran from: `local` (the machine running Terraform)."),
+		"status": str("What the network answered: `open` (the exchange succeeded), `closed` (refused or ICMP " +
+			"unreachable), `filtered` (no answer until the timeout), `error` (something answered wrongly, such as " +
+			"a bad certificate or an unexpected HTTP status), or `none` (no attempt finished). A range has its " +
+			"worst port's status."),
+		"rtt_ms": schema.Float64Attribute{Computed: true, MarkdownDescription: "Round trip of the last successful " +
+			"attempt, in milliseconds; null when none succeeded."},
+		"attempts": schema.Int64Attribute{Computed: true, MarkdownDescription: "Attempts made, on the port that " +
+			"needed the most."},
+		"mapped_address": str("STUN only: the address and port the server saw the probe come from; null otherwise."),
+		"detail": str("The last error, the failing ports of a range (`filtered: 10500-10999`), or details of a " +
+			"success such as the certificate expiry; null when there is nothing to say."),
+	}
+}

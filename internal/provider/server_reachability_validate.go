@@ -1,0 +1,135 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+)
+
+// protocolOption is an option that only some protocols accept.
+type protocolOption struct {
+	name      string
+	protocols []string
+	value     func(checkModel) attr.Value
+}
+
+var protocolOptions = []protocolOption{
+	{"transport", []string{"stun"}, func(c checkModel) attr.Value { return c.Transport }},
+	{"server_name", []string{"tls", "https"}, func(c checkModel) attr.Value { return c.ServerName }},
+	{"ca_cert_pem", []string{"tls", "https"}, func(c checkModel) attr.Value { return c.CACertPEM }},
+	{"min_cert_validity", []string{"tls", "https"}, func(c checkModel) attr.Value { return c.MinCertValidity }},
+	{"path", []string{"http", "https"}, func(c checkModel) attr.Value { return c.Path }},
+	{"expect_status", []string{"http", "https"}, func(c checkModel) attr.Value { return c.ExpectStatus }},
+}
+
+// validateChecks holds the rules that involve several attributes of one
+// check: options that the check's protocol does not use, and how many ports
+// a range may probe. Single-attribute rules are schema validators.
+func validateChecks(ctx context.Context, l types.List, diags *diag.Diagnostics) {
+	if l.IsNull() || l.IsUnknown() {
+		return
+	}
+	for i, e := range l.Elements() {
+		obj, ok := e.(types.Object)
+		if !ok || obj.IsNull() || obj.IsUnknown() {
+			continue
+		}
+		var c checkModel
+		if ds := obj.As(ctx, &c, basetypes.ObjectAsOptions{}); ds.HasError() {
+			// A value the attribute's own validation rejects (a duration that
+			// does not parse); that validation reports it with the right path.
+			continue
+		}
+		validateCheck(path.Root("checks").AtListIndex(i), c, diags)
+	}
+}
+
+func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
+	if !c.Protocol.IsNull() && !c.Protocol.IsUnknown() {
+		proto := c.Protocol.ValueString()
+		for _, o := range protocolOptions {
+			if v := o.value(c); v.IsNull() || slices.Contains(o.protocols, proto) {
+				continue
+			}
+			p := at.AtName(o.name)
+			diags.AddAttributeError(p, "Option not valid for this protocol",
+				fmt.Sprintf("Attribute %s applies only to protocol %s, but %s is %q. Remove %s, or change the protocol.",
+					p, quoteList(o.protocols), at.AtName("protocol"), proto, o.name))
+		}
+	}
+	validatePorts(at, c, diags)
+	validatePortCount(at, c, diags)
+}
+
+// validatePorts wants exactly one of port and port_range, and sample only
+// with port_range. (The framework's ExactlyOneOf and AlsoRequires name
+// relative paths such as "checks[0].port.<.port_range" in their messages.)
+func validatePorts(at path.Path, c checkModel, diags *diag.Diagnostics) {
+	if c.Port.IsUnknown() || c.PortRange.IsUnknown() {
+		return
+	}
+	port, rng := at.AtName("port"), at.AtName("port_range")
+	switch {
+	case c.Port.IsNull() && c.PortRange.IsNull():
+		diags.AddAttributeError(at, "Missing port",
+			fmt.Sprintf("Exactly one of %s (a port such as 3478) and %s (a range such as \"10000-10999\") "+
+				"must be set; neither is.", port, rng))
+	case !c.Port.IsNull() && !c.PortRange.IsNull():
+		diags.AddAttributeError(rng, "Conflicting ports",
+			fmt.Sprintf("Exactly one of %s and %s must be set; both are. Remove one of them.", port, rng))
+	case !c.Sample.IsNull() && c.PortRange.IsNull():
+		diags.AddAttributeError(at.AtName("sample"), "Sample without a range",
+			fmt.Sprintf("Attribute %s applies only with %s; %s probes one port. Remove sample.",
+				at.AtName("sample"), rng, port))
+	}
+}
+
+// validatePortCount caps the ports one check probes at
+// verify.MaxPortsPerCheck, and sample at the size of the range.
+func validatePortCount(at path.Path, c checkModel, diags *diag.Diagnostics) {
+	if c.PortRange.IsNull() || c.PortRange.IsUnknown() || c.Sample.IsUnknown() {
+		return
+	}
+	first, last, err := validators.ParsePortRange(c.PortRange.ValueString())
+	if err != nil {
+		return // reported by the port_range validator
+	}
+	n := int64(last) - int64(first) + 1
+	if !c.Sample.IsNull() {
+		if s := c.Sample.ValueInt64(); s > n {
+			p := at.AtName("sample")
+			diags.AddAttributeError(p, "Sample larger than the range",
+				fmt.Sprintf("Attribute %s must be at most the %d ports of %s %q, got: %d. Remove sample to probe every port.",
+					p, n, at.AtName("port_range"), c.PortRange.ValueString(), s))
+		}
+		return
+	}
+	if n > verify.MaxPortsPerCheck {
+		p := at.AtName("port_range")
+		diags.AddAttributeError(p, "Port range too large",
+			fmt.Sprintf("Attribute %s has %d ports, more than the %d that one check may probe, got: %q. "+
+				"Set sample to probe a spread of the range, or split it into several checks.",
+				p, n, verify.MaxPortsPerCheck, c.PortRange.ValueString()))
+	}
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}

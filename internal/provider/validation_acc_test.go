@@ -1,0 +1,132 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// Every bad input fails at plan time, before anything is probed, with an
+// error that names the attribute path and says what is accepted. The host is
+// a reserved TEST-NET address: nothing here may reach it.
+func TestValidation_badInputsFailAtPlan(t *testing.T) {
+	t.Parallel()
+	const host = "192.0.2.1"
+	tcp := func(extra check) string {
+		c := check{"protocol": "tcp", "port": 443}
+		for k, v := range extra {
+			c[k] = v
+		}
+		return checksHCL(c)
+	}
+	cases := []struct {
+		name   string
+		config string
+		want   string // literal text of the error; line wrapping is ignored
+	}{
+		{"port 0", tcp(check{"port": 0}), `Attribute checks[0].port value must be between 1 and 65535, got: 0`},
+		{"port 70000", tcp(check{"port": 70000}), `Attribute checks[0].port value must be between 1 and 65535, got: 70000`},
+		{"unknown protocol", checksHCL(check{"protocol": "sctp", "port": 1}),
+			`Attribute checks[0].protocol value must be one of: ["tcp" "stun" "tls" "http" "https"], got: "sctp"`},
+		{"tls option on tcp", tcp(check{"server_name": "media.example.com"}),
+			`Attribute checks[0].server_name applies only to protocol "tls" or "https", but checks[0].protocol is "tcp".`},
+		{"min_cert_validity on stun", checksHCL(check{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
+			`Attribute checks[0].min_cert_validity applies only to protocol "tls" or "https", but checks[0].protocol is "stun".`},
+		{"http option on tls", checksHCL(check{"protocol": "tls", "port": 443, "path": "/health"}),
+			`Attribute checks[0].path applies only to protocol "http" or "https"`},
+		{"transport on tcp", tcp(check{"transport": "udp"}), `Attribute checks[0].transport applies only to protocol "stun"`},
+		{"unknown transport", checksHCL(check{"protocol": "stun", "port": 3478, "transport": "sctp"}),
+			`Attribute checks[0].transport value must be one of: ["udp" "tcp"], got: "sctp"`},
+		{"second check", checksHCL(check{"protocol": "tcp", "port": 1}, check{"protocol": "http", "port": 80, "expect_status": 42}),
+			`Attribute checks[1].expect_status value must be between 100 and 599, got: 42`},
+		{"empty checks", "[]", `Attribute checks list must contain at least 1 elements, got: 0`},
+		{"port and port_range", tcp(check{"port_range": "10000-10010"}),
+			`Exactly one of checks[0].port and checks[0].port_range must be set; both are.`},
+		{"neither port nor port_range", checksHCL(check{"protocol": "tcp"}),
+			`Exactly one of checks[0].port (a port such as 3478) and checks[0].port_range (a range such as "10000-10999") must be set; neither is.`},
+		{"reversed range", checksHCL(check{"protocol": "stun", "port_range": "11000-10000"}),
+			`Attribute checks[0].port_range must be a port range "FIRST-LAST" such as "10000-10999", with 1 <= FIRST <= LAST <= 65535 (first port 11000 is above last port 10000), got: "11000-10000"`},
+		{"range too large", checksHCL(check{"protocol": "stun", "port_range": "1-65535"}),
+			`Attribute checks[0].port_range has 65535 ports, more than the 4096 that one check may probe`},
+		{"sample without range", tcp(check{"sample": 5}),
+			`Attribute checks[0].sample applies only with checks[0].port_range`},
+		{"sample of 1", checksHCL(check{"protocol": "stun", "port_range": "10000-10999", "sample": 1}),
+			`Attribute checks[0].sample value must be at least 2, got: 1`},
+		{"sample above range", checksHCL(check{"protocol": "stun", "port_range": "10000-10009", "sample": 20}),
+			`Attribute checks[0].sample must be at most the 10 ports of checks[0].port_range "10000-10009", got: 20.`},
+		{"bad poll_interval", tcp(nil) + "\n  poll_interval = \"soon\"",
+			`Attribute poll_interval must be a Go duration such as "500ms", "2s" or "168h" (a number and one of the units ns, us, ms, s, m, h), got: "soon".`},
+		{"zero attempt_timeout", tcp(nil) + "\n  attempt_timeout = \"0s\"",
+			`Attribute attempt_timeout must be a Go duration of at least 1ms, such as "500ms" or "2s", got: "0s"`},
+		{"bad min_cert_validity", checksHCL(check{"protocol": "tls", "port": 443, "min_cert_validity": "1 week"}),
+			`Attribute checks[0].min_cert_validity must be a Go duration such as "500ms", "2s" or "168h"`},
+		// The timeouts package's own message; Terraform quotes the line.
+		{"bad create timeout", tcp(nil) + "\n  timeouts {\n    create = \"forever\"\n  }",
+			`create = "forever" "forever" must be a string containing a sequence of decimal numbers`},
+		{"zero max_probe_rate", tcp(nil) + "\n  max_probe_rate = 0", `Attribute max_probe_rate must be a number greater than 0, got: 0`},
+		{"consecutive_successes 0", tcp(nil) + "\n  consecutive_successes = 0",
+			`Attribute consecutive_successes value must be between 1 and 100, got: 0`},
+		{"on_failure", tcp(nil) + "\n  on_failure = \"ignore\"", `Attribute on_failure value must be one of: ["error" "warn"], got: "ignore"`},
+		{"ip_version", tcp(nil) + "\n  ip_version = \"4\"", `Attribute ip_version value must be one of: ["any" "ipv4" "ipv6"], got: "4"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      resourceConfig(host, tc.config),
+					PlanOnly:    true,
+					ExpectError: errorContaining(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+func TestValidation_badHost(t *testing.T) {
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      resourceConfig("turn.example.com:3478", checksHCL(check{"protocol": "tcp", "port": 1})),
+			PlanOnly:    true,
+			ExpectError: errorContaining(`Attribute host must be an IP address or a DNS name such as "turn.example.com", without scheme, port or path (ports go in checks) (it has a port or brackets), got: "turn.example.com:3478"`),
+		}},
+	})
+}
+
+// The data source shares the checks rules.
+func TestValidation_dataSource(t *testing.T) {
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+data "media_server_reachability" "test" {
+  host   = "192.0.2.1"
+  checks = [{ protocol = "tcp", port = 443, ca_cert_pem = "x" }]
+}
+`,
+			PlanOnly:    true,
+			ExpectError: errorContaining(`Attribute checks[0].ca_cert_pem applies only to protocol "tls" or "https"`),
+		}},
+	})
+}
+
+// max_concurrency is checked in the provider block.
+func TestValidation_maxConcurrency(t *testing.T) {
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+provider "media" {
+  max_concurrency = 0
+}
+` + resourceConfig("192.0.2.1", checksHCL(check{"protocol": "tcp", "port": 1})),
+			PlanOnly:    true,
+			ExpectError: errorContaining(`Attribute max_concurrency value must be between 1 and 4096, got: 0`),
+		}},
+	})
+}
