@@ -238,7 +238,12 @@ func (r *run) fold(o outcome) {
 		return
 	}
 	u.done++
-	u.last = res
+	// Silence after a refusal with no open in between is the kernel rate-
+	// limiting its ICMP unreachables (Linux: a burst of 6, then 1/s), not a
+	// firewall: keep "closed" so the message blames the right thing.
+	if !(res.Status == probe.StatusFiltered && u.last.Status == probe.StatusClosed) {
+		u.last = res
+	}
 	if r.deps.Observer != nil {
 		r.deps.Observer.AttemptDone(Event{Check: r.plan.Checks[u.check].Name, Port: u.target.Port, Attempt: u.done, Result: res})
 	}

@@ -319,3 +319,33 @@ func TestRunDeadlineKeepsEarlierVerdict(t *testing.T) {
 		}
 	})
 }
+
+// Linux answers a closed UDP port with a burst of ICMP unreachables, then
+// rate-limits them: refused-then-silent is still "closed".
+func TestRunRefusalThenSilenceStaysClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := verifytest.NewClock(epoch)
+		p := &verifytest.Prober{Clock: clock, Silence: 50 * time.Millisecond, Script: func(_ uint16, n int) probe.Status {
+			if n <= 6 {
+				return probe.StatusClosed
+			}
+			return probe.StatusFiltered
+		}}
+		ctx, cancel := context.WithCancel(t.Context())
+		const interval = 100 * time.Millisecond
+		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Hour}
+		h := &harness{clock: clock, done: make(chan struct{})}
+		go func() {
+			defer close(h.done)
+			h.rep, h.err = verify.Run(ctx, plan(pol, p.Check("stun/3478/udp", 3478)), verify.Deps{Clock: clock})
+		}()
+		synctest.Wait()
+		h.step(12, interval)
+		cancel()
+		<-h.done
+		row := h.rep.Results[0]
+		if row.Attempts < 10 || row.Status != probe.StatusClosed || row.Detail != "connection refused" {
+			t.Fatalf("row = %v %q after %d attempts, want closed (connection refused) after >= 10", row.Status, row.Detail, row.Attempts)
+		}
+	})
+}

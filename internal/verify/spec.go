@@ -42,13 +42,19 @@ func (s CheckSpec) Label() string {
 	return fmt.Sprintf("%d-%d", s.First, s.Last)
 }
 
-// DefaultName is the row name when none is configured: "tcp/443",
-// "stun/3478/udp", "stun/10000-10999/udp".
+// DefaultName is the row name when none is configured (see
+// DefaultCheckName).
 func (s CheckSpec) DefaultName() string {
-	if s.Protocol == "stun" {
-		return "stun/" + s.Label() + "/" + s.transport()
+	return DefaultCheckName(s.Protocol, s.transport(), s.Label())
+}
+
+// DefaultCheckName is the name of a check the user did not name: "tcp/443",
+// "stun/3478/udp", "stun/10000-10999/udp". label is the port or range label.
+func DefaultCheckName(protocol, transport, label string) string {
+	if protocol == "stun" {
+		return "stun/" + label + "/" + transport
 	}
-	return s.Protocol + "/" + s.Label()
+	return protocol + "/" + label
 }
 
 func (s CheckSpec) transport() string {
@@ -100,8 +106,8 @@ func samplePorts(first, last uint16, k int) []uint16 {
 	return ports
 }
 
-// Build validates s and returns the Check the engine runs. now feeds the TLS
-// certificate-validity check so tests can pin it.
+// Build validates s and returns the Check the engine runs. now feeds the
+// certificate-validity check of tls and https so tests can pin it.
 func (s CheckSpec) Build(now func() time.Time) (Check, error) {
 	ports, err := s.Ports()
 	if err != nil {
@@ -143,7 +149,8 @@ func (s CheckSpec) Build(now func() time.Time) (Check, error) {
 			return probe.TLS(ctx, t, o)
 		}
 	case "http", "https":
-		o := probe.HTTPOptions{TLS: s.Protocol == "https", Path: s.Path, ExpectStatus: s.ExpectStatus, ServerName: s.ServerName, RootCAs: roots}
+		o := probe.HTTPOptions{TLS: s.Protocol == "https", Path: s.Path, ExpectStatus: s.ExpectStatus,
+			ServerName: s.ServerName, RootCAs: roots, MinValidity: s.MinCertValidity, Now: now}
 		c.Probe = func(ctx context.Context, t probe.Target) probe.Result {
 			return probe.HTTP(ctx, t, o)
 		}
