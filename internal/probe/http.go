@@ -24,6 +24,13 @@ type HTTPOptions struct {
 	ServerName string
 	// RootCAs verifies the https chain. Defaults to the system roots.
 	RootCAs *x509.CertPool
+	// MinValidity, when positive, makes an https certificate that expires
+	// sooner than this an error, as for TLS. Defaults to 0: any unexpired
+	// certificate passes.
+	MinValidity time.Duration
+	// Now is the clock for https verification and MinValidity. Defaults to
+	// time.Now.
+	Now func() time.Time
 }
 
 const (
@@ -36,7 +43,9 @@ const (
 // HTTP sends one GET to t and reports open when the status is ExpectStatus.
 // It always dials t.Address() and keeps t.Host for the Host header and SNI,
 // so the resolved IP is what is verified. Redirects are not followed: a
-// redirect is an answer, and its status is judged like any other.
+// redirect is an answer, and its status is judged like any other. Over
+// https the certificate is judged first, as by TLS: one that expires within
+// MinValidity is an error whatever the status.
 func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	scheme, defaultPort := "http", uint16(80)
 	if o.TLS {
@@ -81,7 +90,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 		MaxResponseHeaderBytes: maxHeader,
 	}
 	if o.TLS {
-		tr.TLSClientConfig = tlsConfig(t, o.ServerName, o.RootCAs, nil)
+		tr.TLSClientConfig = tlsConfig(t, o.ServerName, o.RootCAs, o.Now)
 	}
 	defer tr.CloseIdleConnections()
 
@@ -90,7 +99,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	if err != nil {
 		r.fail(ctx, start, err)
 		if r.Status == StatusError {
-			if cause, ok := certCause(err, nil); ok && o.TLS {
+			if cause, ok := certCause(err, o.Now); ok && o.TLS {
 				r.Cause = cause
 			} else if hungUp(err) {
 				r.Cause = "connection closed without an HTTP response"
@@ -105,6 +114,17 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	_ = resp.Body.Close()
 
 	r.Detail = "HTTP " + strconv.Itoa(resp.StatusCode)
+	if o.TLS && resp.TLS != nil {
+		certDetail, problem := certCheck(*resp.TLS, o.MinValidity, o.Now)
+		if certDetail != "" {
+			r.Detail += "; " + certDetail
+		}
+		if problem != nil {
+			r.wrong(start, problem.Error(), problem)
+			r.RTT = rtt
+			return r
+		}
+	}
 	if resp.StatusCode != expect {
 		r.Status = StatusError
 		r.Cause = fmt.Sprintf("HTTP %d, expected %d", resp.StatusCode, expect)

@@ -18,6 +18,11 @@ func TestHTTP(t *testing.T) {
 	_, _, otherPool := testnet.Cert(t)
 	plain := testnet.HTTPServer(t, http.StatusOK, nil)
 	secure := testnet.HTTPServer(t, http.StatusOK, &kp)
+	// 71h30m left: min_cert_validity 168h fails it, as for TLS.
+	shortPEM, shortKey, shortPool := testnet.CertValidFor(t, 71*time.Hour+30*time.Minute)
+	shortKP := testnet.KeyPair(t, shortPEM, shortKey)
+	short := testnet.HTTPServer(t, http.StatusOK, &shortKP)
+	shortWrongStatus := testnet.HTTPServer(t, http.StatusServiceUnavailable, &shortKP)
 
 	tests := []struct {
 		name   string
@@ -26,7 +31,7 @@ func TestHTTP(t *testing.T) {
 		opts   HTTPOptions
 		status Status
 		cause  string
-		detail string
+		detail string // prefix
 	}{
 		{"open", "127.0.0.1", plain, HTTPOptions{}, StatusOpen, "", "HTTP 200"},
 		{"unexpected status", "127.0.0.1", testnet.HTTPServer(t, http.StatusServiceUnavailable, nil), HTTPOptions{},
@@ -35,8 +40,20 @@ func TestHTTP(t *testing.T) {
 			StatusOpen, "", "HTTP 503"},
 		{"redirect is not followed", "127.0.0.1", testnet.HTTPServer(t, http.StatusFound, nil), HTTPOptions{},
 			StatusError, "HTTP 302, expected 200", "HTTP 302"},
-		{"https by name", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "", "HTTP 200"},
-		{"https by IP", "127.0.0.1", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "", "HTTP 200"},
+		{"https by name", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "",
+			"HTTP 200; TLS 1.3, CN=localhost, expires 20"},
+		{"https by IP", "127.0.0.1", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "", "HTTP 200; TLS 1.3"},
+		{"https min validity met", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool, MinValidity: 168 * time.Hour},
+			StatusOpen, "", "HTTP 200; TLS 1.3"},
+		{"https short validity", "localhost", short, HTTPOptions{TLS: true, RootCAs: shortPool, MinValidity: 168 * time.Hour},
+			StatusError, "certificate expires in 71h (20", "HTTP 200; TLS 1.3, CN=localhost"},
+		// The certificate is judged before the status.
+		{"https short validity and wrong status", "localhost", shortWrongStatus,
+			HTTPOptions{TLS: true, RootCAs: shortPool, MinValidity: 168 * time.Hour},
+			StatusError, "certificate expires in 71h (20", "HTTP 503; TLS 1.3"},
+		{"https expired by Now", "localhost", secure,
+			HTTPOptions{TLS: true, RootCAs: pool, Now: func() time.Time { return time.Now().Add(2 * testnet.DefaultCertValidity) }},
+			StatusError, "certificate expired", ""},
 		{"https untrusted", "localhost", secure, HTTPOptions{TLS: true, RootCAs: otherPool},
 			StatusError, "certificate signed by unknown authority", ""},
 		{"https wrong name", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool, ServerName: "media.example"},
@@ -53,7 +70,7 @@ func TestHTTP(t *testing.T) {
 			tg := Target{Host: tt.host, IP: netip.MustParseAddr("127.0.0.1"), Port: tt.port}
 			r := HTTP(within(t, 5*time.Second), tg, tt.opts)
 			wantStatus(t, r, tt.status)
-			if !strings.HasPrefix(r.Cause, tt.cause) || r.Detail != tt.detail {
+			if !strings.HasPrefix(r.Cause, tt.cause) || !strings.HasPrefix(r.Detail, tt.detail) {
 				t.Errorf("Cause = %q, Detail = %q; want prefix %q, %q", r.Cause, r.Detail, tt.cause, tt.detail)
 			}
 			wantProto := "http"

@@ -49,7 +49,12 @@ func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 		state = tc.ConnectionState()
 	}
 	_ = conn.Close()
-	return r.certCheck(start, state, o.MinValidity, o.Now)
+	detail, problem := certCheck(state, o.MinValidity, o.Now)
+	r.Detail = detail
+	if problem != nil {
+		return r.wrong(start, problem.Error(), problem)
+	}
+	return r.open(start)
 }
 
 // tlsConfig is shared by TLS and HTTPS so both verify the same way.
@@ -64,23 +69,25 @@ func tlsConfig(t Target, serverName string, roots *x509.CertPool, now func() tim
 	return &tls.Config{ServerName: strings.Trim(serverName, "[]"), RootCAs: roots, Time: now, MinVersion: tls.VersionTLS12}
 }
 
-// certCheck turns a completed handshake into a Result: open, or an error
-// when the leaf expires within minValidity.
-func (r *Result) certCheck(start time.Time, st tls.ConnectionState, minValidity time.Duration, now func() time.Time) Result {
+// certCheck judges the leaf certificate of a handshake that crypto/tls
+// already verified; TLS and HTTPS share it. detail names the version,
+// subject and expiry. problem is non-nil when the server sent no
+// certificate or the leaf expires within minValidity (0 = no minimum); its
+// message is the cause to show.
+func certCheck(st tls.ConnectionState, minValidity time.Duration, now func() time.Time) (detail string, problem error) {
 	if len(st.PeerCertificates) == 0 {
-		return r.wrong(start, "no certificate", errors.New("server sent no certificate"))
+		return "", errors.New("server sent no certificate")
 	}
 	leaf := st.PeerCertificates[0]
 	expiry := leaf.NotAfter.UTC().Format(time.RFC3339)
-	r.Detail = fmt.Sprintf("%s, %s, expires %s", tls.VersionName(st.Version), subject(leaf), expiry)
+	detail = fmt.Sprintf("%s, %s, expires %s", tls.VersionName(st.Version), subject(leaf), expiry)
 	if minValidity > 0 {
 		if left := leaf.NotAfter.Sub(clock(now)()); left < minValidity {
-			cause := fmt.Sprintf("certificate expires in %s (%s), less than min_cert_validity %s",
+			return detail, fmt.Errorf("certificate expires in %s (%s), less than min_cert_validity %s",
 				roughDuration(left), expiry, shortDuration(minValidity))
-			return r.wrong(start, cause, errors.New(cause))
 		}
 	}
-	return r.open(start)
+	return detail, nil
 }
 
 // tlsFail classifies a failed TLS dial. A network failure goes through

@@ -90,3 +90,27 @@ check "media" {
 		}},
 	})
 }
+
+// The data source stores no result without a status: when the read timeout
+// ends before the second port's turn under max_probe_rate, it fails.
+func TestAccReachabilityDataSource_noVerdictFails(t *testing.T) {
+	t.Parallel()
+	first, second := testnet.ClosedPort(t, "tcp"), testnet.ClosedPort(t, "tcp")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+data "media_server_reachability" "test" {
+  host           = "127.0.0.1"
+  max_probe_rate = 1
+  checks         = %s
+  timeouts {
+    read = "300ms"
+  }
+}
+`, checksHCL(check{"protocol": "tcp", "port": first}, check{"protocol": "tcp", "port": second})),
+			ExpectError: errorContaining(fmt.Sprintf(`tcp 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: `+
+				`no verdict after 0 attempts`, second)),
+		}},
+	})
+}

@@ -61,7 +61,7 @@ func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr er
 		}
 		failing++
 		if failing <= maxRowsInMessage {
-			b.WriteString("\n" + failureLine(r, rep, plan, op))
+			b.WriteString("\n" + failureLine(r, rep, plan.Host, op))
 		}
 	}
 	if failing > maxRowsInMessage {
@@ -72,6 +72,28 @@ func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr er
 		fmt.Fprintf(&b, "\n\n%d of %d results passed.", passed, len(rep.Results))
 	}
 	return summary, b.String()
+}
+
+// noVerdictProblem explains why a failed verification cannot be stored
+// after all: some rows have no status, because the operation's timeout
+// ended before any attempt on their ports finished (an attempt the timeout
+// cut short counts as filtered; one the timeout kept from starting, behind
+// max_probe_rate or max_concurrency, counts as nothing). "" when every row
+// has a status. State only ever holds open, closed, filtered or error.
+func noVerdictProblem(rep verify.Report, op operation) string {
+	n := 0
+	for _, r := range rep.Results {
+		if r.Status == probe.StatusNone {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s got no verdict: the %s timeout of %s ended before any attempt on their ports finished, "+
+		"so there is no status to store. Raise the %s timeout, or max_probe_rate (or the provider's "+
+		"max_concurrency) so that every port is probed in time.",
+		plural(n, "result"), op.name, fmtDuration(op.timeout), op.name)
 }
 
 // resolutionProblem explains a host that gave no address to verify.
@@ -94,22 +116,22 @@ func resolutionProblem(rep verify.Report, plan verify.Plan) string {
 // `stun/udp turn.example.com (203.0.113.7:3478) from the machine running
 // Terraform: filtered after 12 attempts in 2m0s (create timeout 5m0s); no
 // reply; likely a firewall or security group is dropping inbound UDP 3478`.
-func failureLine(r verify.CheckResult, rep verify.Report, plan verify.Plan, op operation) string {
+func failureLine(r verify.CheckResult, rep verify.Report, host string, op operation) string {
 	var b strings.Builder
 	b.WriteString(protocolLabel(r))
-	if name := r.Name; name != "" && name != defaultNameFor(r.Protocol, r.Transport, r.Label) {
-		fmt.Fprintf(&b, " %q", name)
+	if r.Name != verify.DefaultCheckName(r.Protocol, r.Transport, r.Label) {
+		fmt.Fprintf(&b, " %q", r.Name)
 	}
-	single := isSinglePort(r, plan)
+	single := r.Ports == 1 && len(r.FailingPorts) == 1
 	if single {
-		fmt.Fprintf(&b, " %s (%s)", plan.Host, addrPort(r))
+		// A failing row of one port lists that port.
+		fmt.Fprintf(&b, " %s (%s)", host, netip.AddrPortFrom(r.Address, r.FailingPorts[0]))
 	} else {
-		fmt.Fprintf(&b, " %s (%s ports %s)", plan.Host, r.Address, r.Label)
+		fmt.Fprintf(&b, " %s (%s ports %s)", host, r.Address, r.Label)
 	}
-	fmt.Fprintf(&b, " %s: %s", vantageDescription, r.Status)
+	fmt.Fprintf(&b, " %s: %s", vantageDescription, statusWord(r.Status))
 	if !single {
-		total := len(plan.Checks[r.Check].Ports)
-		fmt.Fprintf(&b, " on %d of %d ports", len(r.FailingPorts), total)
+		fmt.Fprintf(&b, " on %d of %d ports", len(r.FailingPorts), r.Ports)
 		if r.Detail != "" {
 			fmt.Fprintf(&b, " (%s)", r.Detail)
 		}
@@ -132,34 +154,13 @@ func protocolLabel(r verify.CheckResult) string {
 	return r.Protocol
 }
 
-// defaultNameFor mirrors verify.CheckSpec.DefaultName, to leave the name out
-// of messages when the user did not choose one.
-func defaultNameFor(protocol, transport, label string) string {
-	if protocol == "stun" {
-		return "stun/" + label + "/" + transport
+// statusWord is how messages name a status. A row without a verdict is
+// never stored (see noVerdictProblem), so "none" is not a word users see.
+func statusWord(s probe.Status) string {
+	if s == probe.StatusNone {
+		return "no verdict"
 	}
-	return protocol + "/" + label
-}
-
-func isSinglePort(r verify.CheckResult, plan verify.Plan) bool {
-	if r.Check >= 0 && r.Check < len(plan.Checks) {
-		return len(plan.Checks[r.Check].Ports) == 1 && !strings.Contains(r.Label, "-")
-	}
-	return !strings.Contains(r.Label, "-")
-}
-
-func addrPort(r verify.CheckResult) string {
-	if len(r.Failing) > 0 && r.Failing[0].Address != "" {
-		return r.Failing[0].Address
-	}
-	if !r.Address.IsValid() {
-		return ":" + r.Label
-	}
-	var port uint16
-	if _, err := fmt.Sscanf(r.Label, "%d", &port); err == nil {
-		return netip.AddrPortFrom(r.Address, port).String()
-	}
-	return r.Address.String() + " port " + r.Label
+	return s.String()
 }
 
 // lastCause is the underlying error of the row's (first) failing port.

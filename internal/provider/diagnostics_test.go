@@ -20,11 +20,13 @@ var (
 	addr6 = netip.MustParseAddr("2001:db8::7")
 )
 
+// failingRow is a failing row of one port as the engine reports it; callers
+// turn it into a range row by setting Ports, FailingPorts and Detail.
 func failingRow(check int, proto, transport, label string, a netip.Addr, st probe.Status, cause string) verify.CheckResult {
 	port, _ := strconv.Atoi(strings.Split(label, "-")[0])
 	return verify.CheckResult{
-		Check: check, Name: defaultNameFor(proto, transport, label), Protocol: proto, Transport: transport,
-		Label: label, Address: a, Status: st, Attempts: 12,
+		Check: check, Name: verify.DefaultCheckName(proto, transport, label), Protocol: proto, Transport: transport,
+		Label: label, Ports: 1, Address: a, Status: st, Attempts: 12, FailingPorts: []uint16{uint16(port)},
 		Failing: []probe.Result{{
 			Protocol: proto, Transport: transport, Address: netip.AddrPortFrom(a, uint16(port)).String(),
 			Status: st, Cause: cause, Err: syscall.ECONNREFUSED,
@@ -34,9 +36,7 @@ func failingRow(check int, proto, transport, label string, a netip.Addr, st prob
 
 func TestFailureMessageSinglePorts(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "turn.example.com", Checks: []verify.Check{
-		{Ports: []uint16{3478}}, {Ports: []uint16{443}},
-	}}
+	plan := verify.Plan{Host: "turn.example.com"}
 	stun := failingRow(0, "stun", "udp", "3478", addr4, probe.StatusFiltered, "no STUN response")
 	tls6 := failingRow(1, "tls", "tcp", "443", addr6, probe.StatusClosed, "connection refused")
 	rep := verify.Report{
@@ -72,13 +72,10 @@ func TestFailureMessageSinglePorts(t *testing.T) {
 
 func TestFailureMessageRange(t *testing.T) {
 	t.Parallel()
-	ports := make([]uint16, 200)
-	for i := range ports {
-		ports[i] = uint16(10000 + i)
-	}
-	plan := verify.Plan{Host: "media.example.com", Checks: []verify.Check{{Ports: ports}}}
+	plan := verify.Plan{Host: "media.example.com"}
 	row := failingRow(0, "stun", "udp", "10000-10199", addr4, probe.StatusClosed, "connection refused")
 	row.Failing[0].Address = "203.0.113.7:10003" // the first failing port
+	row.Ports = 200
 	row.FailingPorts = []uint16{10003, 10180, 10181, 10182}
 	row.Detail = "closed: 10003, 10180-10182"
 	row.Name = "media"
@@ -98,7 +95,6 @@ func TestFailureMessageCapsRows(t *testing.T) {
 	plan := verify.Plan{Host: "h.example"}
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}}
 	for i := range 13 {
-		plan.Checks = append(plan.Checks, verify.Check{Ports: []uint16{uint16(1000 + i)}})
 		rep.Results = append(rep.Results, failingRow(i, "tcp", "tcp", fmt.Sprint(1000+i), addr4, probe.StatusClosed, "connection refused"))
 	}
 	rep.Results = append(rep.Results, verify.CheckResult{Passed: true, Status: probe.StatusOpen})
@@ -115,15 +111,18 @@ func TestFailureMessageCapsRows(t *testing.T) {
 
 func TestFailureMessageCancelled(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "h.example", Checks: []verify.Check{{Ports: []uint16{1}}}}
+	plan := verify.Plan{Host: "h.example"}
+	// The cancel came before any attempt on port 1 finished.
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: 1500 * time.Millisecond,
-		Results: []verify.CheckResult{{Protocol: "tcp", Transport: "tcp", Label: "1", Address: addr4, Attempts: 3}}}
+		Results: []verify.CheckResult{{Name: "tcp/1", Protocol: "tcp", Transport: "tcp", Label: "1", Ports: 1,
+			Address: addr4, FailingPorts: []uint16{1}}}}
 	summary, detail := failureMessage(rep, plan, operation{name: "create", timeout: time.Minute},
 		fmt.Errorf("verify: %w", context.Canceled))
 	if summary != summaryCancelled {
 		t.Errorf("summary %q", summary)
 	}
-	for _, want := range []string{"Terraform was interrupted 1.5s into", "none after 3 attempts",
+	for _, want := range []string{"Terraform was interrupted 1.5s into",
+		"tcp h.example (203.0.113.7:1) from the machine running Terraform: no verdict after 0 attempts in 1.5s",
 		"no attempt finished before the verification ended", "0 of 1 results passed."} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("detail lacks %q:\n%s", want, detail)

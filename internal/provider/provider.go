@@ -26,9 +26,11 @@ var _ provider.Provider = (*mediaProvider)(nil)
 const maxConcurrencyLimit = 4096
 
 // providerData is built once per provider configuration and handed to every
-// resource and data source, so that max_concurrency holds across all of them.
+// resource and data source, so that max_concurrency, and each host's
+// max_probe_rate, hold across all of them.
 type providerData struct {
 	limit *semaphore.Weighted
+	rates *verify.Rates
 	clock verify.Clock
 	// resolver is nil for the system resolver (the engine's default).
 	resolver verify.Resolver
@@ -118,6 +120,7 @@ func (p *mediaProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	data := &providerData{
 		limit:       semaphore.NewWeighted(limit),
+		rates:       verify.NewRates(),
 		clock:       p.clock,
 		resolver:    p.resolver,
 		attemptHook: p.attemptHook,

@@ -16,10 +16,11 @@ import (
 )
 
 // A STUN port_range of 200 ports where the responder serves all but 20
-// fails, naming exactly those 20 compactly. Not parallel: the range is found
-// free and then bound, and other tests' port-0 sockets could take a port in
-// between.
+// fails, naming exactly those 20 compactly. The range lies below the
+// ephemeral ports, so other tests' sockets cannot take one of its ports
+// between finding the range free and binding it.
 func TestAccReachability_rangeNamesMissingPorts(t *testing.T) {
+	t.Parallel()
 	first := testnet.FreeUDPPortRange(t, 200)
 	missing := map[int]bool{3: true, 50: true, 51: true, 52: true, 120: true}
 	for i := 185; i < 200; i++ {
@@ -74,6 +75,26 @@ func TestAccReachability_closedPortFailsAtTimeout(t *testing.T) {
 	if took := time.Since(started); took > 2*time.Second+time.Second+5*time.Second {
 		t.Errorf("the failing step took %s", took)
 	}
+}
+
+// min_cert_validity holds for https as for tls: a certificate that expires
+// sooner fails the check, whatever the HTTP status.
+func TestAccReachability_httpsCertExpiresTooSoon(t *testing.T) {
+	t.Parallel()
+	certPEM, keyPEM, _ := testnet.CertValidFor(t, 71*time.Hour+30*time.Minute)
+	kp := testnet.KeyPair(t, certPEM, keyPEM)
+	port := testnet.HTTPServer(t, 200, &kp)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "https", "port": port,
+				"ca_cert_pem": string(certPEM), "min_cert_validity": "168h"}),
+				append(fast, `timeouts { create = "1s" }`)...),
+			ExpectError: regexp.MustCompile(spaced(fmt.Sprintf(
+				`https 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: error after`, port)) +
+				`[\s\S]*` + spaced(`certificate expires in 71h (`) + `[\s\S]*` + spaced(`less than min_cert_validity 168h`)),
+		}},
+	})
 }
 
 // A UDP socket that reads and never answers is filtered.

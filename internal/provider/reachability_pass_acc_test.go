@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"sync"
 	"testing"
@@ -71,6 +70,8 @@ func TestAccReachability_openPortsPass(t *testing.T) {
 	certPEM, keyPEM, _ := testnet.Cert(t)
 	tlsPort := testnet.TLSListener(t, certPEM, keyPEM)
 	httpPort := testnet.HTTPServer(t, 204, nil)
+	kp := testnet.KeyPair(t, certPEM, keyPEM)
+	httpsPort := testnet.HTTPServer(t, 200, &kp)
 
 	checks := checksHCL(
 		check{"protocol": "tcp", "port": tcpPort},
@@ -78,6 +79,7 @@ func TestAccReachability_openPortsPass(t *testing.T) {
 		check{"protocol": "stun", "port": stunTCP, "transport": "tcp", "name": "turn-tcp"},
 		check{"protocol": "tls", "port": tlsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
 		check{"protocol": "http", "port": httpPort, "path": "/healthz", "expect_status": 204},
+		check{"protocol": "https", "port": httpsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
 	)
 	config := resourceConfig("127.0.0.1", checks, fast...)
 	stunRow := func(name, transport string, port uint16) map[string]knownvalue.Check {
@@ -87,6 +89,8 @@ func TestAccReachability_openPortsPass(t *testing.T) {
 	}
 	tlsRow := openRow(fmt.Sprintf("tls/%d", tlsPort), "tls", "tcp", tlsPort)
 	tlsRow["detail"] = knownvalue.NotNull() // certificate expiry
+	httpsRow := openRow(fmt.Sprintf("https/%d", httpsPort), "https", "tcp", httpsPort)
+	httpsRow["detail"] = knownvalue.StringRegexp(regexpMust(`^HTTP 200; TLS 1\.3, CN=localhost, expires `))
 
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -97,7 +101,7 @@ func TestAccReachability_openPortsPass(t *testing.T) {
 					statecheck.ExpectKnownValue(resName, tfjsonpath.New("id"), knownvalue.StringExact("127.0.0.1")),
 					statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(resName, tfjsonpath.New("verified_at"), knownvalue.StringRegexp(rfc3339)),
-					statecheck.ExpectKnownValue(resName, tfjsonpath.New("results"), knownvalue.ListSizeExact(5)),
+					statecheck.ExpectKnownValue(resName, tfjsonpath.New("results"), knownvalue.ListSizeExact(6)),
 					statecheck.ExpectKnownValue(resName, result(0), knownvalue.ObjectPartial(
 						openRow(fmt.Sprintf("tcp/%d", tcpPort), "tcp", "tcp", tcpPort))),
 					statecheck.ExpectKnownValue(resName, result(1), knownvalue.ObjectPartial(
@@ -107,6 +111,7 @@ func TestAccReachability_openPortsPass(t *testing.T) {
 					statecheck.ExpectKnownValue(resName, result(3), knownvalue.ObjectPartial(tlsRow)),
 					statecheck.ExpectKnownValue(resName, result(4), knownvalue.ObjectPartial(
 						openRow(fmt.Sprintf("http/%d", httpPort), "http", "tcp", httpPort))),
+					statecheck.ExpectKnownValue(resName, result(5), knownvalue.ObjectPartial(httpsRow)),
 					// Defaults read back.
 					statecheck.ExpectKnownValue(resName, tfjsonpath.New("ip_version"), knownvalue.StringExact("any")),
 					statecheck.ExpectKnownValue(resName, tfjsonpath.New("on_failure"), knownvalue.StringExact("error")),
@@ -166,7 +171,7 @@ func TestAccReachability_noopKeepsVerification(t *testing.T) {
 // blocks the apply, which then passes.
 func TestAccReachability_latePortBlocksThenPasses(t *testing.T) {
 	t.Parallel()
-	port := testnet.ClosedPort(t, "tcp")
+	port, start := testnet.TCPListenerLater(t)
 	var once sync.Once
 	opened := make(chan struct{})
 	hook := func(e verify.Event) {
@@ -175,16 +180,8 @@ func TestAccReachability_latePortBlocksThenPasses(t *testing.T) {
 		}
 		once.Do(func() {
 			time.AfterFunc(2*time.Second, func() {
-				defer close(opened)
-				// testnet has no listener on a chosen port; the kernel
-				// completes handshakes for a listener nobody accepts on.
-				var lc net.ListenConfig
-				ln, err := lc.Listen(t.Context(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))))
-				if err != nil {
-					t.Errorf("open late port %d: %v", port, err)
-					return
-				}
-				t.Cleanup(func() { _ = ln.Close() })
+				start()
+				close(opened)
 			})
 		})
 	}

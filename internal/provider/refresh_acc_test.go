@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"net"
-	"net/netip"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,26 +12,11 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
-// closableTCPPort listens on 127.0.0.1 until the returned close is called
-// (or cleanup). testnet's listeners live until cleanup; this one must close
-// between two steps. The kernel completes handshakes without Accept.
-func closableTCPPort(t *testing.T) (uint16, func()) {
-	t.Helper()
-	var lc net.ListenConfig
-	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	port := netip.MustParseAddrPort(ln.Addr().String()).Port()
-	return port, func() { _ = ln.Close() }
-}
-
 // With recheck_on_refresh, a port that closes after the apply makes the
 // resource leave the state on refresh, so the next plan creates it again.
 func TestAccReachability_recheckOnRefresh(t *testing.T) {
 	t.Parallel()
-	port, closePort := closableTCPPort(t)
+	port, closePort := testnet.StoppableTCPListener(t)
 	config := resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}),
 		append(fast, `recheck_on_refresh = true`)...)
 	resource.UnitTest(t, resource.TestCase{
@@ -74,7 +57,7 @@ func TestAccReachability_recheckOnRefresh(t *testing.T) {
 // unnoticed and the plan stays empty.
 func TestAccReachability_refreshPassesThrough(t *testing.T) {
 	t.Parallel()
-	port, closePort := closableTCPPort(t)
+	port, closePort := testnet.StoppableTCPListener(t)
 	config := resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}), fast...)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -39,7 +39,7 @@ func (d *serverReachabilityDataSource) Schema(ctx context.Context, _ datasource.
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Probes each check once (one attempt per address and port) and reports what answered. " +
 			"It does not fail because a port is closed: use `reachable` and `results` in `check` blocks and " +
-			"postconditions.",
+			"postconditions. It fails only when the read timeout ends before some result has any status.",
 		Attributes: dataSourceAttributes(reachabilitySchemaAttributes()),
 		Blocks:     map[string]schema.Block{"timeouts": b},
 	}
@@ -90,9 +90,15 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 		return
 	}
 	op := operation{name: "read", timeout: timeout, once: true}
+	problem := noVerdictProblem(out.report, op)
 	switch {
 	case errors.Is(out.err, context.Canceled):
 		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, op, out.err))
+		return
+	case problem != "":
+		// State holds only results with a status.
+		_, detail := failureMessage(out.report, out.plan, op, out.err)
+		resp.Diagnostics.AddError(summaryNotReachable, detail+"\n\n"+problem)
 		return
 	case out.err != nil:
 		// The read timeout ended the probes: report what was learned.

@@ -109,7 +109,7 @@ func (r *serverReachabilityResource) Update(ctx context.Context, req resource.Up
 
 // apply verifies m under op's timeout and reports whether m should be
 // saved: when every check passed, or when on_failure is "warn" (then with a
-// warning). A cancel never saves.
+// warning) and every result has a status. A cancel never saves.
 func (r *serverReachabilityResource) apply(ctx context.Context, m *resourceModel, op operation, diags *diag.Diagnostics) bool {
 	s := resourceSettings(*m, diags)
 	if diags.HasError() {
@@ -126,6 +126,10 @@ func (r *serverReachabilityResource) apply(ctx context.Context, m *resourceModel
 	}
 	summary, detail := failureMessage(out.report, out.plan, op, out.err)
 	if m.OnFailure.ValueString() == "warn" && !errors.Is(out.err, context.Canceled) {
+		if problem := noVerdictProblem(out.report, op); problem != "" {
+			diags.AddError(summary, detail+"\n\non_failure is \"warn\", but the resource was not saved: "+problem)
+			return false
+		}
 		diags.AddWarning(summary, detail+"\n\non_failure is \"warn\": the resource was saved with reachable = false.")
 		return true
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
-// testModel is a resource model as the framework would hand it to Create,
-// with every default applied.
-func testModel(t *testing.T, host string, checks ...checkModel) resourceModel {
+// testModel is a resource model for host 127.0.0.1 as the framework would
+// hand it to Create, with every default applied.
+func testModel(t *testing.T, checks ...checkModel) resourceModel {
 	t.Helper()
 	lt, ok := resourceSchema(t).Attributes["checks"].GetType().(types.ListType)
 	if !ok {
@@ -34,7 +34,7 @@ func testModel(t *testing.T, host string, checks ...checkModel) resourceModel {
 		OnFailure:            types.StringValue("error"),
 		RecheckOnRefresh:     types.BoolValue(false),
 	}
-	m.Host = types.StringValue(host)
+	m.Host = types.StringValue("127.0.0.1")
 	m.IPVersion = types.StringValue("any")
 	m.Checks = l
 	m.AttemptTimeout = durationOf(time.Second)
@@ -58,7 +58,7 @@ func TestApplyCancelledReturnsPartialResults(t *testing.T) {
 			once.Do(func() { cancelledAt = time.Now(); cancel() }) // the user presses Ctrl-C
 		},
 	}}
-	m := testModel(t, "127.0.0.1", checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(port))})
+	m := testModel(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(port))})
 	m.OnFailure = types.StringValue("warn")
 
 	var diags diag.Diagnostics
@@ -91,7 +91,7 @@ func TestApplyWarnSavesUnreachable(t *testing.T) {
 	t.Parallel()
 	port := testnet.ClosedPort(t, "tcp")
 	r := &serverReachabilityResource{} // unconfigured: engine defaults
-	m := testModel(t, "127.0.0.1", checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(port))})
+	m := testModel(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(port))})
 	m.OnFailure = types.StringValue("warn")
 	var diags diag.Diagnostics
 	if !r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
@@ -102,5 +102,72 @@ func TestApplyWarnSavesUnreachable(t *testing.T) {
 	}
 	if m.Reachable.ValueBool() || m.ID.ValueString() != "127.0.0.1" || m.VerifiedAt.IsNull() {
 		t.Errorf("reachable %v, id %v, verified_at %v", m.Reachable, m.ID, m.VerifiedAt)
+	}
+}
+
+// rowStatuses returns the status of each results row in m.
+func rowStatuses(t *testing.T, m resourceModel) []string {
+	t.Helper()
+	var out []string
+	for _, e := range m.Results.Elements() {
+		obj, ok := e.(types.Object)
+		if !ok {
+			t.Fatalf("results element is a %T", e)
+		}
+		st, ok := obj.Attributes()["status"].(types.String)
+		if !ok {
+			t.Fatalf("status is a %T", obj.Attributes()["status"])
+		}
+		out = append(out, st.ValueString())
+	}
+	return out
+}
+
+// A create timeout shorter than one attempt: the attempt it cut short
+// counts as filtered, which is what a port that stays silent is, and
+// on_failure = "warn" saves it.
+func TestApplyWarnClippedAttemptIsFiltered(t *testing.T) {
+	t.Parallel()
+	port := testnet.SilentUDP(t)
+	r := &serverReachabilityResource{}
+	m := testModel(t, checkModel{Protocol: types.StringValue("stun"), Port: types.Int64Value(int64(port))})
+	m.OnFailure = types.StringValue("warn")
+	var diags diag.Diagnostics
+	if !r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
+		t.Fatalf("not saved: %v", diags)
+	}
+	if got := rowStatuses(t, m); len(got) != 1 || got[0] != "filtered" {
+		t.Errorf("statuses = %v, want [filtered]", got)
+	}
+}
+
+// A result without any verdict (its port still waited behind max_probe_rate
+// when the timeout came) is never stored, even with on_failure = "warn":
+// state holds only open, closed, filtered or error.
+func TestApplyWarnWithoutVerdictSavesNothing(t *testing.T) {
+	t.Parallel()
+	first, second := testnet.ClosedPort(t, "tcp"), testnet.ClosedPort(t, "tcp")
+	r := &serverReachabilityResource{}
+	m := testModel(t,
+		checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(first))},
+		checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(second))})
+	m.OnFailure = types.StringValue("warn")
+	m.MaxProbeRate = types.Float64Value(1) // the second port's turn comes after 1s
+	var diags diag.Diagnostics
+	if r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
+		t.Fatalf("saved a result without a status: %v", rowStatuses(t, m))
+	}
+	errs := diags.Errors()
+	if len(errs) != 1 || errs[0].Summary() != summaryNotReachable {
+		t.Fatalf("want one %q error, got %v", summaryNotReachable, diags)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("tcp 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: closed after 1 attempt", first),
+		fmt.Sprintf("tcp 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: no verdict after 0 attempts", second),
+		`on_failure is "warn", but the resource was not saved: 1 result got no verdict: the create timeout of 300ms`,
+	} {
+		if !strings.Contains(errs[0].Detail(), want) {
+			t.Errorf("detail lacks %q:\n%s", want, errs[0].Detail())
+		}
 	}
 }

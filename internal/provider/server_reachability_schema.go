@@ -93,7 +93,9 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 			Optional: true,
 			Computed: true,
 			MarkdownDescription: "Most attempts started per second against this host, a number above 0; keeps " +
-				"large port ranges gentle. Defaults to `500`.",
+				"large port ranges gentle. The cap holds across every `media_server_reachability` resource and " +
+				"data source of one provider that verifies the same `host` at the same time: they split it " +
+				"evenly, at the lowest rate any of them sets. Defaults to `500`.",
 			Default:    float64default.StaticFloat64(defaultMaxProbeRate),
 			Validators: []validator.Float64{validators.PositiveFloat64()},
 		},
@@ -141,7 +143,9 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 			Optional: true,
 			Computed: true,
 			MarkdownDescription: "What a failed verification does: `error` fails the apply and saves nothing; `warn` " +
-				"saves the resource with `reachable = false` and shows a warning. Defaults to `" + defaultOnFailure + "`.",
+				"saves the resource with `reachable = false` and shows a warning, unless the timeout ended before " +
+				"some result had any status (its ports were still waiting behind `max_probe_rate` or the " +
+				"provider's `max_concurrency`); then the apply fails. Defaults to `" + defaultOnFailure + "`.",
 			Default:    stringdefault.StaticString(defaultOnFailure),
 			Validators: []validator.String{stringvalidator.OneOf(onFailures...)},
 		},
@@ -247,9 +251,10 @@ func resultAttributes() map[string]schema.Attribute {
 		"address":   str("The IP address probed."),
 		"vantage":   str("Where the probe ran from: `local` (the machine running Terraform)."),
 		"status": str("What the network answered: `open` (the exchange succeeded), `closed` (refused or ICMP " +
-			"unreachable), `filtered` (no answer until the timeout), `error` (something answered wrongly, such as " +
-			"a bad certificate or an unexpected HTTP status), or `none` (no attempt finished). A range has its " +
-			"worst port's status."),
+			"unreachable), `filtered` (no answer until `attempt_timeout`, or until the operation's timeout cut " +
+			"the attempt short), or `error` (something answered wrongly, such as a bad certificate or an " +
+			"unexpected HTTP status). A range has its worst failing port's status. A row that did not pass is " +
+			"`open` when its ports answered, but not `consecutive_successes` times in a row yet."),
 		"rtt_ms": schema.Float64Attribute{Computed: true, MarkdownDescription: "Round trip of the last successful " +
 			"attempt, in milliseconds; null when none succeeded."},
 		"attempts": schema.Int64Attribute{Computed: true, MarkdownDescription: "Attempts made, on the port that " +

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
+
+	"github.com/mediareach/terraform-provider-media/internal/probe"
 )
 
 // describedAttribute is what every schema attribute type offers.
@@ -185,5 +187,23 @@ func TestDataSourceSharesResourceAttributes(t *testing.T) {
 	}
 	if _, ok := ds.Blocks["timeouts"]; !ok {
 		t.Error("data source lacks the timeouts block")
+	}
+}
+
+// The status description lists exactly the statuses that state can hold.
+func TestStatusDescriptionVocabulary(t *testing.T) {
+	t.Parallel()
+	nested, ok := resourceSchema(t).Attributes["results"].(rschema.ListNestedAttribute)
+	if !ok {
+		t.Fatal("results is not a nested list")
+	}
+	desc := nested.NestedObject.Attributes["status"].GetMarkdownDescription()
+	for _, st := range []probe.Status{probe.StatusOpen, probe.StatusClosed, probe.StatusFiltered, probe.StatusError} {
+		if !strings.Contains(desc, "`"+st.String()+"`") {
+			t.Errorf("status description lacks `%s`: %q", st, desc)
+		}
+	}
+	if none := "`" + probe.StatusNone.String() + "`"; strings.Contains(desc, none) {
+		t.Errorf("status description lists %s, which state never holds: %q", none, desc)
 	}
 }

@@ -32,6 +32,8 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 			`Attribute checks[0].server_name applies only to protocol "tls" or "https", but checks[0].protocol is "tcp".`},
 		{"min_cert_validity on stun", checksHCL(check{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
 			`Attribute checks[0].min_cert_validity applies only to protocol "tls" or "https", but checks[0].protocol is "stun".`},
+		{"min_cert_validity on http", checksHCL(check{"protocol": "http", "port": 80, "min_cert_validity": "168h"}),
+			`Attribute checks[0].min_cert_validity applies only to protocol "tls" or "https", but checks[0].protocol is "http".`},
 		{"http option on tls", checksHCL(check{"protocol": "tls", "port": 443, "path": "/health"}),
 			`Attribute checks[0].path applies only to protocol "http" or "https"`},
 		{"transport on tcp", tcp(check{"transport": "udp"}), `Attribute checks[0].transport applies only to protocol "stun"`},

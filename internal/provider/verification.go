@@ -40,6 +40,7 @@ func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, d
 		Clock:    d.clock,
 		Resolver: d.resolver,
 		Limit:    d.limit,
+		Rates:    d.rates,
 		Observer: tflogObserver{ctx: ctx, hook: d.attemptHook},
 	})
 	tflog.Debug(ctx, "verification finished", map[string]any{

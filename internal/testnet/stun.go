@@ -28,40 +28,6 @@ func STUNOnPorts(tb testing.TB, network string, ports []uint16) {
 	serveSTUN(tb, network, loopback4, ports)
 }
 
-// FreeUDPPortRange finds n consecutive UDP ports that are free on
-// 127.0.0.1 and returns the first. It proves it by binding all n, then
-// releases them for the caller to bind; it retries from other bases when a
-// port in the run is taken.
-func FreeUDPPortRange(tb testing.TB, n int) uint16 {
-	tb.Helper()
-	if n < 1 {
-		tb.Fatalf("testnet: FreeUDPPortRange(%d): want n >= 1", n)
-	}
-	const tries = 100
-	for range tries {
-		first := listenPacket(tb, loopback4)
-		base := int(port(first.LocalAddr()))
-		held := []net.PacketConn{first}
-		ok := base+n-1 <= 65535
-		for i := 1; ok && i < n; i++ {
-			pc, err := bindUDP(tb, loopback4, uint16(base+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, pc)
-		}
-		for _, pc := range held {
-			_ = pc.Close()
-		}
-		if ok {
-			return uint16(base)
-		}
-	}
-	tb.Fatalf("testnet: no %d consecutive free UDP ports on %s after %d tries", n, loopback4, tries)
-	return 0
-}
-
 // serveSTUN binds ports on ip and runs responder.Serve on them until
 // cleanup, which waits for Serve to return.
 func serveSTUN(tb testing.TB, network, ip string, ports []uint16) []uint16 {

@@ -6,10 +6,12 @@
 package testnet
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -37,6 +39,72 @@ func TCPListener(tb testing.TB) uint16 {
 func TCPListenerOn(tb testing.TB, ip string) uint16 {
 	tb.Helper()
 	ln := listen(tb, ip)
+	tb.Cleanup(acceptAndClose(tb, ln))
+	return port(ln.Addr())
+}
+
+// StoppableTCPListener is TCPListener with a stop func that closes the
+// listener mid-test, for a port that goes away between two steps: after
+// stop the port refuses connections. The port lies below the ephemeral
+// range, so no other socket takes it once stopped. stop may run on any
+// goroutine and more than once; cleanup runs it too.
+func StoppableTCPListener(tb testing.TB) (uint16, func()) {
+	tb.Helper()
+	ln, err := bindTCP(tb, loopback4, freePorts(tb, "tcp", 1))
+	if err != nil {
+		tb.Fatalf("testnet: StoppableTCPListener: %v", err)
+	}
+	stop := acceptAndClose(tb, ln)
+	tb.Cleanup(stop)
+	return port(ln.Addr()), stop
+}
+
+// TCPListenerLater returns a 127.0.0.1 port that refuses connections for
+// now and a start func that listens on it from then on (as TCPListener),
+// for a port that opens mid-test. The port lies below the ephemeral range,
+// so no other socket takes it in the meantime. start may run on any
+// goroutine and more than once, even after the test ended (it then does
+// nothing); a failure to bind is reported through tb.Errorf. start reports
+// whether the port listens.
+func TCPListenerLater(tb testing.TB) (uint16, func() bool) {
+	tb.Helper()
+	p := freePorts(tb, "tcp", 1)
+	var (
+		mu    sync.Mutex
+		stop  func()
+		ended bool
+	)
+	tb.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		ended = true
+		if stop != nil {
+			stop()
+		}
+	})
+	start := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case ended:
+			return false
+		case stop != nil:
+			return true // already listening
+		}
+		ln, err := bindTCP(tb, loopback4, p)
+		if err != nil {
+			tb.Errorf("testnet: TCPListenerLater: %v", err)
+			return false
+		}
+		stop = acceptAndClose(tb, ln)
+		return true
+	}
+	return p, start
+}
+
+// acceptAndClose accepts connections on ln and closes them at once, until
+// the returned stop closes ln and waits for the loop. stop is idempotent.
+func acceptAndClose(tb testing.TB, ln net.Listener) func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -51,11 +119,10 @@ func TCPListenerOn(tb testing.TB, ip string) uint16 {
 			_ = c.Close()
 		}
 	}()
-	tb.Cleanup(func() {
+	return sync.OnceFunc(func() {
 		_ = ln.Close()
 		<-done
 	})
-	return port(ln.Addr())
 }
 
 // ClosedPort returns a 127.0.0.1 port that nothing listens on, for network
@@ -155,14 +222,16 @@ func listenPacket(tb testing.TB, ip string) net.PacketConn {
 	return pc
 }
 
+// bindTCP and bindUDP may run on any goroutine, also once tb.Context is
+// done: binding a loopback port never blocks, so they need no context.
 func bindTCP(tb testing.TB, ip string, p uint16) (net.Listener, error) {
 	var lc net.ListenConfig
-	return lc.Listen(tb.Context(), "tcp", hostPort(tb, ip, p))
+	return lc.Listen(context.Background(), "tcp", hostPort(tb, ip, p))
 }
 
 func bindUDP(tb testing.TB, ip string, p uint16) (net.PacketConn, error) {
 	var lc net.ListenConfig
-	return lc.ListenPacket(tb.Context(), "udp", hostPort(tb, ip, p))
+	return lc.ListenPacket(context.Background(), "udp", hostPort(tb, ip, p))
 }
 
 // hostPort refuses anything but a loopback IP, so no helper can be talked

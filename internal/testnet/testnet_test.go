@@ -106,3 +106,53 @@ func TestCert(t *testing.T) {
 		t.Error("KeyPair left Leaf empty")
 	}
 }
+
+// The range lies below the ephemeral range, where no port-0 socket lands.
+func TestFreeUDPPortRangeBelowEphemeral(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		first := testnet.FreeUDPPortRange(t, 200)
+		if last := int(first) + 199; first < 10000 || last >= 32768 {
+			t.Fatalf("range %d-%d, want it within 10000-32767", first, last)
+		}
+	}
+}
+
+func TestTCPListenerLater(t *testing.T) {
+	t.Parallel()
+	port, start := testnet.TCPListenerLater(t)
+	if r := tcp(probeCtx(t, 5*time.Second), at(port)); r.Status != probe.StatusClosed {
+		t.Fatalf("before start: %s (%s), want closed", r.Status, r.Cause)
+	}
+	// From another goroutine, as a test hook would.
+	started := make(chan bool)
+	go func() { started <- start() }()
+	if !<-started {
+		t.Fatal("start failed")
+	}
+	if !start() {
+		t.Fatal("a second start must report the port still listening")
+	}
+	if r := tcp(probeCtx(t, 5*time.Second), at(port)); r.Status != probe.StatusOpen {
+		t.Fatalf("after start: %s (%s), want open", r.Status, r.Cause)
+	}
+	if port < 10000 || port >= 32768 {
+		t.Errorf("port %d lies in the ephemeral range", port)
+	}
+}
+
+func TestStoppableTCPListener(t *testing.T) {
+	t.Parallel()
+	port, stop := testnet.StoppableTCPListener(t)
+	if r := tcp(probeCtx(t, 5*time.Second), at(port)); r.Status != probe.StatusOpen {
+		t.Fatalf("before stop: %s (%s), want open", r.Status, r.Cause)
+	}
+	if port < 10000 || port >= 32768 {
+		t.Errorf("port %d lies in the ephemeral range", port)
+	}
+	stop()
+	stop() // idempotent; cleanup calls it once more
+	if r := tcp(probeCtx(t, 5*time.Second), at(port)); r.Status != probe.StatusClosed {
+		t.Fatalf("after stop: %s (%s), want closed", r.Status, r.Cause)
+	}
+}

@@ -2,35 +2,30 @@ package verify
 
 import "time"
 
-// tokenBucket caps attempt starts per second against one host. It holds at
-// most one interval's worth of tokens, so a round never bursts past the rate.
+// tokenBucket allows rate starts per second with bursts of up to burst. It
+// is not safe for concurrent use: Rates guards its buckets.
 type tokenBucket struct {
 	rate, burst, tokens float64
 	last                time.Time
 }
 
-// newTokenBucket returns a bucket for rate starts per second; rate <= 0
-// means no cap.
-func newTokenBucket(rate float64, interval time.Duration, now time.Time) tokenBucket {
-	if rate <= 0 {
-		return tokenBucket{}
-	}
-	burst := max(1, rate*interval.Seconds())
+// fullBucket returns a bucket for rate starts per second that starts with
+// burst tokens.
+func fullBucket(rate, burst float64, now time.Time) tokenBucket {
 	return tokenBucket{rate: rate, burst: burst, tokens: burst, last: now}
 }
 
-// take spends one token if there is one at now.
-func (b *tokenBucket) take(now time.Time) bool {
-	if b.rate <= 0 {
-		return true
-	}
+// refill adds the tokens earned since the last refill.
+func (b *tokenBucket) refill(now time.Time) {
 	if now.After(b.last) {
 		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
 		b.last = now
 	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+}
+
+// retune changes the rate from now on; refill first so that the time before
+// now is paid at the old rate.
+func (b *tokenBucket) retune(rate, burst float64) {
+	b.rate, b.burst = rate, burst
+	b.tokens = min(b.tokens, burst)
 }

@@ -44,9 +44,9 @@ type run struct {
 	deps    Deps
 	start   time.Time
 	units   []*unit
-	left    int // units not passed (or, with Once, not finished)
-	cursor  int // round-robin start, so a rate cap is fair to every port
-	bucket  tokenBucket
+	left    int        // units not passed (or, with Once, not finished)
+	cursor  int        // round-robin start, so a rate cap is fair to every port
+	rate    *rateShare // this run's draw on the host's max_probe_rate
 	results chan outcome
 	wg      sync.WaitGroup
 }
@@ -73,10 +73,11 @@ func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 		}
 	}
 	r.left = len(r.units)
-	r.bucket = newTokenBucket(r.plan.Policy.MaxProbeRate, r.plan.Policy.Interval, r.start)
 	r.results = make(chan outcome, 64)
+	r.rate = d.Rates.join(p.Host, r.plan.Policy, d.Clock.Now())
 
 	err := r.loop(ctx)
+	r.rate.leave(d.Clock.Now())
 	return r.report(addrs), err
 }
 
@@ -89,6 +90,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.Limit == nil {
 		d.Limit = semaphore.NewWeighted(DefaultConcurrency)
+	}
+	if d.Rates == nil {
+		d.Rates = NewRates() // a private bucket
 	}
 	return d
 }
@@ -189,7 +193,7 @@ func (r *run) round(ctx context.Context, now time.Time) {
 		if u.passed || u.pending.Load() > 0 || (r.plan.Policy.Once && u.started > 0) {
 			continue
 		}
-		if !r.bucket.take(now) {
+		if !r.rate.take(now) {
 			r.cursor = (r.cursor + i) % n
 			return
 		}
@@ -241,7 +245,7 @@ func (r *run) fold(o outcome) {
 	// Silence after a refusal with no open in between is the kernel rate-
 	// limiting its ICMP unreachables (Linux: a burst of 6, then 1/s), not a
 	// firewall: keep "closed" so the message blames the right thing.
-	if !(res.Status == probe.StatusFiltered && u.last.Status == probe.StatusClosed) {
+	if res.Status != probe.StatusFiltered || u.last.Status != probe.StatusClosed {
 		u.last = res
 	}
 	if r.deps.Observer != nil {

@@ -14,7 +14,7 @@ import (
 const benchChecks = 10000
 
 func benchmarkRun(b *testing.B, spec verify.CheckSpec) {
-	check, err := spec.Build(time.Now)
+	check, err := spec.Build(verify.RealClock{}.Now)
 	if err != nil {
 		b.Fatal(err)
 	}

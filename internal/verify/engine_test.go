@@ -349,3 +349,28 @@ func TestRunRefusalThenSilenceStaysClosed(t *testing.T) {
 		}
 	})
 }
+
+// A row's status is the worst verdict among its failing ports, whatever
+// their order; StatusNone only when none of them has one. Here port 1
+// answered open once (of two needed) and the rate cap left port 2 unprobed
+// when the deadline came.
+func TestRunRowStatusIgnoresPortsWithoutVerdict(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(uint16, int) probe.Status { return probe.StatusOpen }}
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		pol := verify.Policy{Interval: 100 * time.Millisecond, AttemptTimeout: time.Second, ConsecutiveSuccesses: 2, MaxProbeRate: 10}
+		rep, err := verify.Run(ctx, plan(pol, p.Check("pair", 1, 2), p.Check("unprobed", 3)),
+			verify.Deps{Clock: verifytest.NewClock(epoch)})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want deadline exceeded", err)
+		}
+		pair, unprobed := rep.Results[0], rep.Results[1]
+		if pair.Passed || pair.Status != probe.StatusOpen || pair.Detail != "not yet passed: 1; not probed: 2" {
+			t.Errorf("pair row = %v %q, want open \"not yet passed: 1; not probed: 2\"", pair.Status, pair.Detail)
+		}
+		if unprobed.Status != probe.StatusNone || unprobed.Attempts != 0 {
+			t.Errorf("unprobed row = %v after %d attempts, want none after 0", unprobed.Status, unprobed.Attempts)
+		}
+	})
+}

@@ -48,8 +48,8 @@ type Policy struct {
 	AttemptTimeout time.Duration
 	// ConsecutiveSuccesses an address/port needs before it passes (>= 1).
 	ConsecutiveSuccesses int
-	// MaxProbeRate caps attempt starts per second against one host; 0 means
-	// no cap.
+	// MaxProbeRate caps attempt starts per second against one host, across
+	// every Run that shares Deps.Rates; 0 means no cap.
 	MaxProbeRate float64
 	// Once makes one attempt per address and port and then reports
 	// (the data source).
@@ -94,13 +94,16 @@ type Observer interface {
 }
 
 // Deps are the engine's collaborators. Zero values get defaults: the real
-// clock, net.DefaultResolver, a private limit of DefaultConcurrency, no
-// observer.
+// clock, net.DefaultResolver, a private limit of DefaultConcurrency, a
+// private rate bucket, no observer.
 type Deps struct {
 	Clock    Clock
 	Resolver Resolver
 	// Limit is shared by every Run of one provider so that max_concurrency
 	// holds across all resources of a terraform run.
-	Limit    *semaphore.Weighted
+	Limit *semaphore.Weighted
+	// Rates is shared the same way so that each host's MaxProbeRate holds
+	// across all of them (see Rates).
+	Rates    *Rates
 	Observer Observer
 }

@@ -36,7 +36,9 @@ type CheckResult struct {
 	Label     string // port or range label
 	Ports     int    // how many ports the row probed
 	Address   netip.Addr
-	// Status is the worst status of the row's ports (see probe.Status.Severity).
+	// Status is open when the row passed, else the worst status among the
+	// ports that did not pass (see probe.Status.Severity): StatusNone only
+	// when none of them had a verdict before the run ended.
 	Status probe.Status
 	Passed bool
 	// Attempts is the largest number of finished attempts on any one port.
@@ -90,8 +92,9 @@ type rowKey struct {
 func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
 	row := CheckResult{
 		Check: ci, Name: c.Name, Protocol: c.Protocol, Transport: c.Transport,
-		Label: c.Label, Ports: len(units), Address: a, Passed: true, Status: probe.StatusOpen,
+		Label: c.Label, Ports: len(units), Address: a, Passed: true,
 	}
+	worst := probe.StatusNone // among ports that have not passed
 	byStatus := make(map[probe.Status][]uint16)
 	for _, u := range units {
 		row.Attempts = max(row.Attempts, u.done)
@@ -105,8 +108,8 @@ func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
 		}
 		row.Passed = false
 		st := u.last.Status
-		if st.Severity() > row.Status.Severity() || row.Status == probe.StatusOpen {
-			row.Status = st
+		if st.Severity() > worst.Severity() {
+			worst = st
 		}
 		byStatus[st] = append(byStatus[st], u.target.Port)
 		row.FailingPorts = append(row.FailingPorts, u.target.Port)
@@ -114,8 +117,9 @@ func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
 			row.Failing = append(row.Failing, u.last)
 		}
 	}
+	row.Status = probe.StatusOpen
 	if !row.Passed {
-		row.PassedAfter = 0
+		row.Status, row.PassedAfter = worst, 0
 	}
 	row.Detail = rowDetail(row, units, byStatus)
 	return row
@@ -141,9 +145,10 @@ func rowDetail(row CheckResult, units []*unit, byStatus map[probe.Status][]uint1
 	for _, st := range []probe.Status{probe.StatusFiltered, probe.StatusClosed, probe.StatusError, probe.StatusOpen, probe.StatusNone} {
 		if ports := byStatus[st]; len(ports) > 0 {
 			name := st.String()
-			if st == probe.StatusOpen {
+			switch st {
+			case probe.StatusOpen:
 				name = "not yet passed"
-			} else if st == probe.StatusNone {
+			case probe.StatusNone:
 				name = "not probed"
 			}
 			parts = append(parts, name+": "+CompactPorts(ports))
