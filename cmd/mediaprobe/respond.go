@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/mediareach/terraform-provider-media/internal/responder"
+)
+
+// maxPorts caps --udp and --tcp together. Every port is one socket, so a
+// typo such as "1-65535" must not open tens of thousands of them.
+const maxPorts = 20000
+
+// defaultTTL stops a forgotten responder: it should not keep ports open
+// after the check it was started for.
+const defaultTTL = 15 * time.Minute
+
+// respondConfig is the validated command line of `mediaprobe respond`.
+type respondConfig struct {
+	udpSpec, tcpSpec string // as given, for the start line
+	udp, tcp         []uint16
+	listen           string // "" = every interface, IPv4 and IPv6
+	tlsCert, tlsKey  string
+	ttl              time.Duration // 0 = until a signal
+	logLevel         hclog.Level
+}
+
+// usageError is a bad command line: exit 2, with a pointer to -h.
+// reported means the flag package has already printed it, with the usage.
+type usageError struct {
+	msg      string
+	reported bool
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func newRespondFlags(cfg *respondConfig, logLevel *string) *flag.FlagSet {
+	fs := flag.NewFlagSet("mediaprobe respond", flag.ContinueOnError)
+	fs.StringVar(&cfg.udpSpec, "udp", "", "UDP `ports` that answer STUN, such as 3478,10000-10100")
+	fs.StringVar(&cfg.tcpSpec, "tcp", "", "TCP `ports` that accept connections and answer STUN, such as 443,3478")
+	fs.StringVar(&cfg.listen, "listen", "", "IP `address` to bind, such as 0.0.0.0 or 127.0.0.1 (default every interface, IPv4 and IPv6)")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file`: every --tcp port then speaks TLS (needs --tls-key)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` for --tls-cert")
+	fs.DurationVar(&cfg.ttl, "ttl", defaultTTL, "stop after this `duration`; 0 runs until SIGINT or SIGTERM")
+	fs.StringVar(logLevel, "log-level", "info", "log `level`: trace, debug, info, warn, error or off")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: mediaprobe respond --udp PORTS --tcp PORTS [flags]
+
+Binds every listed port and answers STUN Binding requests on them (UDP, and
+TCP or TLS streams); TCP ports also simply accept connections. It stops after
+--ttl or on SIGINT/SIGTERM. At most %d ports in all.
+
+Flags:
+`, maxPorts)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseRespondFlags parses and validates the command line. Errors other
+// than flag.ErrHelp are *usageError.
+func parseRespondFlags(args []string, stderr io.Writer) (respondConfig, error) {
+	var (
+		cfg      respondConfig
+		logLevel string
+	)
+	fs := newRespondFlags(&cfg, &logLevel)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, &usageError{msg: err.Error(), reported: true}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usagef("unexpected argument %q: ports go in --udp and --tcp", fs.Arg(0))
+	}
+
+	var err error
+	if cfg.udp, err = responder.ParsePorts(cfg.udpSpec, maxPorts); err != nil {
+		return cfg, usagef("--udp: %v", err)
+	}
+	if cfg.tcp, err = responder.ParsePorts(cfg.tcpSpec, maxPorts); err != nil {
+		return cfg, usagef("--tcp: %v", err)
+	}
+	switch n := len(cfg.udp) + len(cfg.tcp); {
+	case n == 0:
+		return cfg, usagef("no ports: give --udp, --tcp or both, such as --udp 3478 --tcp 443")
+	case n > maxPorts:
+		return cfg, usagef("%d UDP and %d TCP ports are %d sockets; at most %d are allowed", len(cfg.udp), len(cfg.tcp), n, maxPorts)
+	}
+
+	if cfg.listen != "" {
+		if _, err := netip.ParseAddr(cfg.listen); err != nil {
+			return cfg, usagef("--listen %q: want an IP address such as 0.0.0.0, :: or 127.0.0.1", cfg.listen)
+		}
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return cfg, usagef("--tls-cert and --tls-key go together")
+	}
+	if cfg.tlsCert != "" && len(cfg.tcp) == 0 {
+		return cfg, usagef("--tls-cert applies to --tcp ports, and none are given")
+	}
+	if cfg.ttl < 0 {
+		return cfg, usagef("--ttl %s: want 0 (until a signal) or a positive duration such as 15m", cfg.ttl)
+	}
+	if cfg.logLevel = hclog.LevelFromString(logLevel); cfg.logLevel == hclog.NoLevel {
+		return cfg, usagef("--log-level %q: want trace, debug, info, warn, error or off", logLevel)
+	}
+	return cfg, nil
+}
+
+// runRespond is `mediaprobe respond`: it serves until the TTL runs out or
+// ctx ends, and returns the exit code.
+func runRespond(ctx context.Context, args []string, stderr io.Writer) int {
+	cfg, err := parseRespondFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		if ue, ok := errors.AsType[*usageError](err); !ok || !ue.reported {
+			fmt.Fprintf(stderr, "mediaprobe respond: %v\nRun 'mediaprobe respond -h' for usage.\n", err)
+		}
+		return exitUsage
+	}
+	log := hclog.New(&hclog.LoggerOptions{Name: "mediaprobe", Level: cfg.logLevel, Output: stderr})
+	if err := respond(ctx, cfg, log); err != nil {
+		log.Error(err.Error())
+		return exitError
+	}
+	return exitOK
+}
+
+// respond binds the ports, serves them and logs a start and a stop line.
+func respond(ctx context.Context, cfg respondConfig, log hclog.Logger) error {
+	var tlsConfig *tls.Config
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("loading --tls-cert %s and --tls-key %s: %w", cfg.tlsCert, cfg.tlsKey, err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	pcs, lns, err := responder.Listen(ctx, cfg.udp, cfg.tcp, cfg.listen, tlsConfig)
+	if err != nil {
+		return fmt.Errorf("cannot bind %w%s", err, bindHint(err))
+	}
+
+	if cfg.ttl > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, cfg.ttl, fmt.Errorf("ttl expired after %s", cfg.ttl))
+		defer cancel()
+	}
+	var requests atomic.Int64
+	debug := log.IsDebug()
+	opts := responder.Options{OnRequest: func(from net.Addr) {
+		requests.Add(1)
+		if debug {
+			log.Debug("STUN binding request", "from", from.String())
+		}
+	}}
+
+	start := time.Now()
+	log.Info("listening", startFields(cfg)...)
+	err = responder.Serve(ctx, pcs, lns, opts)
+	reason := "socket error"
+	if err == nil {
+		reason = context.Cause(ctx).Error()
+	}
+	log.Info("stopped", "reason", reason, "requests", requests.Load(),
+		"uptime", time.Since(start).Round(time.Millisecond).String())
+	if err != nil {
+		return fmt.Errorf("serving: %w", err)
+	}
+	return nil
+}
+
+// startFields describes what is served, for the start line.
+func startFields(cfg respondConfig) []any {
+	listen := cfg.listen
+	if listen == "" {
+		listen = "every interface"
+	}
+	ttl := "until signal"
+	if cfg.ttl > 0 {
+		ttl = cfg.ttl.String()
+	}
+	var f []any
+	if len(cfg.udp) > 0 {
+		f = append(f, "udp", strings.ReplaceAll(cfg.udpSpec, " ", ""), "udp_sockets", len(cfg.udp))
+	}
+	if len(cfg.tcp) > 0 {
+		f = append(f, "tcp", strings.ReplaceAll(cfg.tcpSpec, " ", ""), "tcp_sockets", len(cfg.tcp), "tls", cfg.tlsCert != "")
+	}
+	return append(f, "address", listen, "ttl", ttl)
+}
+
+// bindHint suggests a fix for common bind errors.
+func bindHint(err error) string {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return " (another process, perhaps the media server itself, already listens there)"
+	case errors.Is(err, syscall.EACCES):
+		return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return " (--listen must be an address of this machine)"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return " (every port is one file descriptor: raise the limit with ulimit -n, or open fewer ports)"
+	}
+	return ""
+}

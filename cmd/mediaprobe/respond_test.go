@@ -1,0 +1,490 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/pion/stun/v3"
+
+	"github.com/mediareach/terraform-provider-media/internal/responder"
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
+)
+
+func TestParseRespondFlags(t *testing.T) {
+	valid := []struct {
+		name string
+		args []string
+		want respondConfig
+	}{
+		{
+			name: "defaults",
+			args: []string{"--udp", "3478"},
+			want: respondConfig{udp: []uint16{3478}, ttl: defaultTTL, logLevel: hclog.Info},
+		},
+		{
+			name: "lists and ranges",
+			args: []string{"--udp", "3478,10000-10003", "--tcp", "443, 3478"},
+			want: respondConfig{
+				udp: []uint16{3478, 10000, 10001, 10002, 10003}, tcp: []uint16{443, 3478},
+				ttl: defaultTTL, logLevel: hclog.Info,
+			},
+		},
+		{
+			name: "every option, single dashes",
+			args: []string{
+				"-tcp", "5349", "-listen", "127.0.0.1", "-tls-cert", "c.pem", "-tls-key", "k.pem",
+				"-ttl", "0", "-log-level", "debug",
+			},
+			want: respondConfig{
+				tcp: []uint16{5349}, listen: "127.0.0.1", tlsCert: "c.pem", tlsKey: "k.pem",
+				ttl: 0, logLevel: hclog.Debug,
+			},
+		},
+		{
+			name: "ipv6 listen address",
+			args: []string{"--udp", "3478", "--listen", "::", "--ttl", "90s"},
+			want: respondConfig{udp: []uint16{3478}, listen: "::", ttl: 90 * time.Second, logLevel: hclog.Info},
+		},
+	}
+	for _, tt := range valid {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseRespondFlags(tt.args, io.Discard)
+			if err != nil {
+				t.Fatalf("parseRespondFlags(%q): %v", tt.args, err)
+			}
+			if !slices.Equal(got.udp, tt.want.udp) || !slices.Equal(got.tcp, tt.want.tcp) {
+				t.Errorf("ports udp=%v tcp=%v, want udp=%v tcp=%v", got.udp, got.tcp, tt.want.udp, tt.want.tcp)
+			}
+			if got.listen != tt.want.listen || got.tlsCert != tt.want.tlsCert || got.tlsKey != tt.want.tlsKey ||
+				got.ttl != tt.want.ttl || got.logLevel != tt.want.logLevel {
+				t.Errorf("got listen=%q cert=%q key=%q ttl=%s level=%s, want listen=%q cert=%q key=%q ttl=%s level=%s",
+					got.listen, got.tlsCert, got.tlsKey, got.ttl, got.logLevel,
+					tt.want.listen, tt.want.tlsCert, tt.want.tlsKey, tt.want.ttl, tt.want.logLevel)
+			}
+		})
+	}
+
+	t.Run("port cap is inclusive", func(t *testing.T) {
+		got, err := parseRespondFlags([]string{"--udp", "1-15000", "--tcp", "1-5000"}, io.Discard)
+		if err != nil {
+			t.Fatalf("exactly %d ports: %v", maxPorts, err)
+		}
+		if n := len(got.udp) + len(got.tcp); n != maxPorts {
+			t.Errorf("%d ports, want %d", n, maxPorts)
+		}
+	})
+
+	invalid := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"no ports", nil, "no ports"},
+		{"empty port lists", []string{"--udp", "", "--tcp", " "}, "no ports"},
+		{"port zero", []string{"--udp", "0"}, `--udp: port spec "0": invalid port "0"`},
+		{"port too large", []string{"--tcp", "443,70000"}, `--tcp: port spec "443,70000": invalid port "70000"`},
+		{"reversed range", []string{"--udp", "10100-10000"}, "reversed"},
+		{"not a number", []string{"--udp", "stun"}, `invalid port "stun"`},
+		{"one list over the cap", []string{"--udp", "1-20001"}, "more than 20000 ports"},
+		{"both lists over the cap", []string{"--udp", "1-15000", "--tcp", "1-5001"}, "15000 UDP and 5001 TCP ports are 20001 sockets; at most 20000"},
+		{"host name to listen on", []string{"--udp", "3478", "--listen", "localhost"}, `--listen "localhost": want an IP address`},
+		{"cert without key", []string{"--tcp", "443", "--tls-cert", "c.pem"}, "--tls-cert and --tls-key go together"},
+		{"key without cert", []string{"--tcp", "443", "--tls-key", "k.pem"}, "--tls-cert and --tls-key go together"},
+		{"tls without tcp ports", []string{"--udp", "3478", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "applies to --tcp ports"},
+		{"negative ttl", []string{"--udp", "3478", "--ttl", "-1s"}, "--ttl -1s"},
+		{"bad ttl", []string{"--udp", "3478", "--ttl", "15"}, `invalid value "15" for flag -ttl`},
+		{"bad log level", []string{"--udp", "3478", "--log-level", "loud"}, `--log-level "loud"`},
+		{"positional argument", []string{"--udp", "3478", "443"}, `unexpected argument "443"`},
+		{"unknown flag", []string{"--stun", "3478"}, "flag provided but not defined: -stun"},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseRespondFlags(tt.args, io.Discard)
+			if err == nil {
+				t.Fatalf("parseRespondFlags(%q) succeeded, want an error containing %q", tt.args, tt.wantErr)
+			}
+			if _, ok := errors.AsType[*usageError](err); !ok {
+				t.Errorf("error %v is %T, want *usageError", err, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %q does not contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestRespondEndToEnd runs `mediaprobe respond` in-process on loopback and
+// sends it STUN Binding requests over UDP and TCP.
+func TestRespondEndToEnd(t *testing.T) {
+	udpPort := testnet.ClosedPort(t, "udp")
+	tcpPort := testnet.ClosedPort(t, "tcp")
+	r := startRespond(t, "respond", "--listen", "127.0.0.1", "--log-level", "debug",
+		"--udp", strconv.Itoa(int(udpPort)), "--tcp", strconv.Itoa(int(tcpPort)))
+	r.waitListening(t)
+
+	start := r.out.String()
+	for _, want := range []string{
+		fmt.Sprintf("udp=%d udp_sockets=1", udpPort),
+		fmt.Sprintf("tcp=%d tcp_sockets=1 tls=false", tcpPort),
+		"address=127.0.0.1", "ttl=15m0s",
+	} {
+		if !strings.Contains(start, want) {
+			t.Errorf("start line lacks %q:\n%s", want, start)
+		}
+	}
+
+	t.Run("udp", func(t *testing.T) {
+		c := dial(t, "udp", addr(udpPort))
+		stunExchange(t, c)
+	})
+	t.Run("tcp", func(t *testing.T) {
+		c := dial(t, "tcp", addr(tcpPort))
+		stunExchange(t, c)
+		stunExchange(t, c) // a stream carries more than one request
+	})
+
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code %d after cancel, want %d", code, exitOK)
+	}
+	out := r.out.String()
+	for _, want := range []string{"STUN binding request: from=127.0.0.1:", `stopped: reason="context canceled" requests=3`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestRespondTLS serves STUN over TLS with a certificate from files.
+func TestRespondTLS(t *testing.T) {
+	certFile, keyFile, roots := writeCert(t)
+	tcpPort := testnet.ClosedPort(t, "tcp")
+	r := startRespond(t, "respond", "--listen", "127.0.0.1", "--tcp", strconv.Itoa(int(tcpPort)),
+		"--tls-cert", certFile, "--tls-key", keyFile)
+	r.waitListening(t)
+	if !strings.Contains(r.out.String(), "tls=true") {
+		t.Errorf("start line does not say tls=true:\n%s", r.out.String())
+	}
+
+	d := tls.Dialer{Config: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	c, err := d.DialContext(ctx, "tcp", addr(tcpPort))
+	if err != nil {
+		t.Fatalf("TLS dial: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	stunExchange(t, c)
+
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code %d, want %d", code, exitOK)
+	}
+}
+
+func TestRespondStopsAfterTTL(t *testing.T) {
+	r := startRespond(t, "respond", "--listen", "127.0.0.1", "--udp", strconv.Itoa(int(testnet.ClosedPort(t, "udp"))), "--ttl", "50ms")
+	select {
+	case <-r.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10s after a 50ms TTL:\n%s", r.out.String())
+	}
+	if r.code != exitOK {
+		t.Errorf("exit code %d, want %d", r.code, exitOK)
+	}
+	if want := `stopped: reason="ttl expired after 50ms"`; !strings.Contains(r.out.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, r.out.String())
+	}
+}
+
+// TestRespondPortTaken: a port in use is a clear error naming protocol and
+// port, exit code 1, and nothing stays bound.
+func TestRespondPortTaken(t *testing.T) {
+	var lc net.ListenConfig
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			other := map[string]string{"udp": "tcp", "tcp": "udp"}[network]
+			var (
+				held  io.Closer
+				local net.Addr
+			)
+			if network == "udp" {
+				pc, err := lc.ListenPacket(t.Context(), "udp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				held, local = pc, pc.LocalAddr()
+			} else {
+				ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				held, local = ln, ln.Addr()
+			}
+			t.Cleanup(func() { _ = held.Close() })
+			port := netip.MustParseAddrPort(local.String()).Port()
+
+			// A free port of the other protocol is bound too: it must be
+			// released when the taken one fails.
+			otherPort := testnet.ClosedPort(t, other)
+			args := []string{
+				"respond", "--listen", "127.0.0.1", "--" + network, strconv.Itoa(int(port)),
+				"--" + other, strconv.Itoa(int(otherPort)),
+			}
+
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), args, &stdout, &stderr)
+			if code != exitError {
+				t.Errorf("exit code %d, want %d", code, exitError)
+			}
+			want := fmt.Sprintf("cannot bind %s port %d on 127.0.0.1: address already in use (another process", network, port)
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+			}
+			if strings.Contains(stderr.String(), "listening") {
+				t.Errorf("logged a start line although a port was taken:\n%s", stderr.String())
+			}
+			var rebind io.Closer
+			var err error
+			if other == "udp" {
+				rebind, err = lc.ListenPacket(t.Context(), "udp", addr(otherPort))
+			} else {
+				rebind, err = lc.Listen(t.Context(), "tcp", addr(otherPort))
+			}
+			if err != nil {
+				t.Fatalf("%s port %d still bound after the failed start: %v", other, otherPort, err)
+			}
+			_ = rebind.Close()
+		})
+	}
+}
+
+func TestRespondBadCertificateFiles(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	code := run(t.Context(), []string{
+		"respond", "--listen", "127.0.0.1", "--tcp", strconv.Itoa(int(testnet.ClosedPort(t, "tcp"))),
+		"--tls-cert", filepath.Join(dir, "missing.pem"), "--tls-key", filepath.Join(dir, "missing-key.pem"),
+	}, io.Discard, &stderr)
+	if code != exitError {
+		t.Errorf("exit code %d, want %d", code, exitError)
+	}
+	if want := "loading --tls-cert " + filepath.Join(dir, "missing.pem"); !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+	}
+}
+
+// respondRun is one in-process `mediaprobe ...` run.
+type respondRun struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when run returns
+	code   int           // run's exit code, once done is closed
+	out    *logBuffer
+}
+
+// startRespond calls run(args) in a goroutine; cleanup stops it and waits.
+func startRespond(t *testing.T, args ...string) *respondRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	r := &respondRun{cancel: cancel, done: make(chan struct{}), out: newLogBuffer("mediaprobe: listening")}
+	go func() {
+		defer close(r.done)
+		r.code = run(ctx, args, io.Discard, r.out)
+	}()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// waitListening waits for the start line, which is logged once every port is bound.
+func (r *respondRun) waitListening(t *testing.T) {
+	t.Helper()
+	select {
+	case <-r.out.seen:
+	case <-r.done:
+		t.Fatalf("exited with code %d before listening:\n%s", r.code, r.out.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no start line after 10s:\n%s", r.out.String())
+	}
+}
+
+// stop cancels the run (as SIGINT would) and returns its exit code.
+func (r *respondRun) stop(t *testing.T) int {
+	t.Helper()
+	r.cancel()
+	select {
+	case <-r.done:
+		return r.code
+	case <-time.After(10 * time.Second):
+		t.Fatalf("did not stop within 10s of cancel:\n%s", r.out.String())
+		return -1
+	}
+}
+
+// logBuffer collects log output from many goroutines and closes seen at the
+// first write that contains marker.
+type logBuffer struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	seen   chan struct{}
+}
+
+func newLogBuffer(marker string) *logBuffer {
+	return &logBuffer{marker: marker, seen: make(chan struct{})}
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	hadMarker := strings.Contains(b.buf.String(), b.marker)
+	b.buf.Write(p)
+	if !hadMarker && strings.Contains(b.buf.String(), b.marker) {
+		close(b.seen)
+	}
+	return len(p), nil
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func addr(port uint16) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))) }
+
+func dial(t *testing.T, network, address string) net.Conn {
+	t.Helper()
+	var d net.Dialer
+	c, err := d.DialContext(t.Context(), network, address)
+	if err != nil {
+		t.Fatalf("dial %s %s: %v", network, address, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// stunExchange sends one Binding request on c and checks the answer: a
+// success with our transaction ID, c's local address as XOR-MAPPED-ADDRESS
+// and the responder's SOFTWARE. Datagram conns get one message per read;
+// streams carry RFC 5389 framing (20-byte header, then the length it gives).
+func stunExchange(t *testing.T, c net.Conn) {
+	t.Helper()
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	req := stun.MustBuild(stun.TransactionID, stun.BindingRequest)
+	if _, err := c.Write(req.Raw); err != nil {
+		t.Fatalf("send Binding request: %v", err)
+	}
+
+	var raw []byte
+	if _, datagram := c.(net.PacketConn); datagram {
+		buf := make([]byte, 1500)
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("read STUN answer: %v", err)
+		}
+		raw = buf[:n]
+	} else {
+		var header [20]byte
+		if _, err := io.ReadFull(c, header[:]); err != nil {
+			t.Fatalf("read STUN header: %v", err)
+		}
+		body := make([]byte, binary.BigEndian.Uint16(header[2:4]))
+		if _, err := io.ReadFull(c, body); err != nil {
+			t.Fatalf("read STUN body: %v", err)
+		}
+		raw = append(header[:], body...)
+	}
+
+	res := &stun.Message{Raw: raw}
+	if err := res.Decode(); err != nil {
+		t.Fatalf("decode STUN answer: %v", err)
+	}
+	if res.Type != stun.BindingSuccess {
+		t.Errorf("answer type %s, want %s", res.Type, stun.BindingSuccess)
+	}
+	if res.TransactionID != req.TransactionID {
+		t.Errorf("answer has another transaction ID")
+	}
+	var mapped stun.XORMappedAddress
+	if err := mapped.GetFrom(res); err != nil {
+		t.Fatalf("XOR-MAPPED-ADDRESS: %v", err)
+	}
+	local := netip.MustParseAddrPort(c.LocalAddr().String())
+	got := netip.AddrPortFrom(netip.MustParseAddr(mapped.IP.String()), uint16(mapped.Port))
+	if got != local {
+		t.Errorf("XOR-MAPPED-ADDRESS %s, want our address %s", got, local)
+	}
+	var sw stun.Software
+	if err := sw.GetFrom(res); err != nil || sw.String() != responder.Software {
+		t.Errorf("SOFTWARE %q (%v), want %q", sw, err, responder.Software)
+	}
+}
+
+// writeCert writes a self-signed certificate for 127.0.0.1 and its key as
+// PEM files, and returns their paths and a pool that trusts the certificate.
+func writeCert(t *testing.T) (certFile, keyFile string, roots *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "mediaprobe test"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		IsCA:         true,
+
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	roots = x509.NewCertPool()
+	roots.AddCert(cert)
+	return certFile, keyFile, roots
+}
