@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -25,6 +26,7 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	quietUnreadLogs(os.Getenv, os.Setenv)
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         providerAddress,
@@ -33,5 +35,28 @@ func main() {
 	})
 	if err != nil {
 		log.Fatalf("terraform-provider-media %s (%s): %s", version, commit, err)
+	}
+}
+
+// logReaders are the variables with which someone asks for plugin logs:
+// Terraform's own, per-provider and SDK levels, and the test framework's.
+var logReaders = []string{
+	"TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_MEDIA", "TF_LOG_PATH_MASK", "TF_ACC_LOG_PATH",
+	"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PROTO_DATA_DIR",
+}
+
+// quietUnreadLogs turns plugin logging off when nobody asked for it. The
+// plugin SDK logs every attribute it touches at TRACE and Terraform parses
+// each line even when it then discards it; in a 50-resource apply that cost
+// more than the verification (make bench, scale). Any TF_LOG* setting, e.g.
+// TF_LOG=DEBUG, leaves logging exactly as the user asked.
+func quietUnreadLogs(getenv func(string) string, setenv func(key, value string) error) {
+	for _, k := range logReaders {
+		if getenv(k) != "" {
+			return
+		}
+	}
+	for _, k := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER"} {
+		_ = setenv(k, "off")
 	}
 }

@@ -40,8 +40,6 @@ resource "media_server_reachability" "quickstart" {
     { protocol = "stun", transport = "tcp", port = var.stun_port },
   ]
 
-  poll_interval = "100ms"
-
   timeouts {
     create = var.create_timeout
   }

@@ -28,7 +28,7 @@ import (
 // source (which has no Default:) agree.
 const (
 	defaultIPVersion            = "any"
-	defaultPollInterval         = "100ms"
+	defaultPollInterval         = "50ms"
 	defaultAttemptTimeout       = "2s"
 	defaultMaxProbeRate         = 500.0
 	defaultConsecutiveSuccesses = 1

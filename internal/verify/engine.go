@@ -99,7 +99,7 @@ func (d Deps) withDefaults() Deps {
 
 func (p Policy) withDefaults() Policy {
 	if p.Interval <= 0 {
-		p.Interval = 100 * time.Millisecond
+		p.Interval = 50 * time.Millisecond
 	}
 	if p.AttemptTimeout <= 0 {
 		p.AttemptTimeout = 2 * time.Second
