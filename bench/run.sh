@@ -45,21 +45,22 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/media-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# The same builds as `make build`, plus the baseline provider, the harness
+# Both providers are built as releases are (.goreleaser.yml: no cgo, trimmed,
+# stripped) into one directory, so start-up compares like with like: what a
+# user downloads, with the same build and page-cache history. Plus the harness
 # and the engine's test binary (measure 4 runs it as a child to read its RSS).
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo none)
-ldflags="-X main.version=dev -X main.commit=$commit"
-echo "==> building ./bin, bench/baseline, bench/applybench, internal/verify test binary" >&2
-go build -trimpath -ldflags "$ldflags" -o bin/terraform-provider-media .
-go build -trimpath -ldflags "$ldflags" -o bin/mediaprobe ./cmd/mediaprobe
-go build -trimpath -o "$tmp/baseline/terraform-provider-baseline" ./bench/baseline
+release_flags=(-trimpath -ldflags "-s -w -X main.version=bench -X main.commit=$commit")
+echo "==> building both providers (release flags), bench/applybench, internal/verify test binary" >&2
+CGO_ENABLED=0 go build "${release_flags[@]}" -o "$tmp/providers/terraform-provider-media" .
+CGO_ENABLED=0 go build "${release_flags[@]}" -o "$tmp/providers/terraform-provider-baseline" ./bench/baseline
 go build -o "$tmp/applybench" ./bench/applybench
 go test -c -o "$tmp/verify.test" ./internal/verify
 
 echo "==> $(env -u TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1 "$terraform" version | head -n 1), $(nproc) cores" >&2
 "$tmp/applybench" \
 	-terraform "$terraform" \
-	-provider-dir "$PWD/bin" \
-	-baseline-dir "$tmp/baseline" \
+	-provider-dir "$tmp/providers" \
+	-baseline-dir "$tmp/providers" \
 	-verify-test "$tmp/verify.test" \
 	-tmp "$tmp"
