@@ -3,20 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/binary"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,9 +19,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/pion/stun/v3"
 
-	"github.com/mediareach/terraform-provider-media/internal/responder"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
@@ -158,12 +148,12 @@ func TestRespondEndToEnd(t *testing.T) {
 
 	t.Run("udp", func(t *testing.T) {
 		c := dial(t, "udp", addr(udpPort))
-		stunExchange(t, c)
+		testnet.STUNExchange(t, c)
 	})
 	t.Run("tcp", func(t *testing.T) {
 		c := dial(t, "tcp", addr(tcpPort))
-		stunExchange(t, c)
-		stunExchange(t, c) // a stream carries more than one request
+		testnet.STUNExchange(t, c)
+		testnet.STUNExchange(t, c) // a stream carries more than one request
 	})
 
 	if code := r.stop(t); code != exitOK {
@@ -196,7 +186,7 @@ func TestRespondTLS(t *testing.T) {
 		t.Fatalf("TLS dial: %v", err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	stunExchange(t, c)
+	testnet.STUNExchange(t, c)
 
 	if code := r.stop(t); code != exitOK {
 		t.Errorf("exit code %d, want %d", code, exitOK)
@@ -225,25 +215,12 @@ func TestRespondPortTaken(t *testing.T) {
 	for _, network := range []string{"udp", "tcp"} {
 		t.Run(network, func(t *testing.T) {
 			other := map[string]string{"udp": "tcp", "tcp": "udp"}[network]
-			var (
-				held  io.Closer
-				local net.Addr
-			)
+			var port uint16 // taken by a socket of ours until cleanup
 			if network == "udp" {
-				pc, err := lc.ListenPacket(t.Context(), "udp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				held, local = pc, pc.LocalAddr()
+				port = testnet.Port(testnet.ListenUDP(t, "127.0.0.1").LocalAddr())
 			} else {
-				ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				held, local = ln, ln.Addr()
+				port = testnet.Port(testnet.ListenTCP(t, "127.0.0.1").Addr())
 			}
-			t.Cleanup(func() { _ = held.Close() })
-			port := netip.MustParseAddrPort(local.String()).Port()
 
 			// A free port of the other protocol is bound too: it must be
 			// released when the taken one fails.
@@ -384,107 +361,19 @@ func dial(t *testing.T, network, address string) net.Conn {
 	return c
 }
 
-// stunExchange sends one Binding request on c and checks the answer: a
-// success with our transaction ID, c's local address as XOR-MAPPED-ADDRESS
-// and the responder's SOFTWARE. Datagram conns get one message per read;
-// streams carry RFC 5389 framing (20-byte header, then the length it gives).
-func stunExchange(t *testing.T, c net.Conn) {
-	t.Helper()
-	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	req := stun.MustBuild(stun.TransactionID, stun.BindingRequest)
-	if _, err := c.Write(req.Raw); err != nil {
-		t.Fatalf("send Binding request: %v", err)
-	}
-
-	var raw []byte
-	if _, datagram := c.(net.PacketConn); datagram {
-		buf := make([]byte, 1500)
-		n, err := c.Read(buf)
-		if err != nil {
-			t.Fatalf("read STUN answer: %v", err)
-		}
-		raw = buf[:n]
-	} else {
-		var header [20]byte
-		if _, err := io.ReadFull(c, header[:]); err != nil {
-			t.Fatalf("read STUN header: %v", err)
-		}
-		body := make([]byte, binary.BigEndian.Uint16(header[2:4]))
-		if _, err := io.ReadFull(c, body); err != nil {
-			t.Fatalf("read STUN body: %v", err)
-		}
-		raw = append(header[:], body...)
-	}
-
-	res := &stun.Message{Raw: raw}
-	if err := res.Decode(); err != nil {
-		t.Fatalf("decode STUN answer: %v", err)
-	}
-	if res.Type != stun.BindingSuccess {
-		t.Errorf("answer type %s, want %s", res.Type, stun.BindingSuccess)
-	}
-	if res.TransactionID != req.TransactionID {
-		t.Errorf("answer has another transaction ID")
-	}
-	var mapped stun.XORMappedAddress
-	if err := mapped.GetFrom(res); err != nil {
-		t.Fatalf("XOR-MAPPED-ADDRESS: %v", err)
-	}
-	local := netip.MustParseAddrPort(c.LocalAddr().String())
-	got := netip.AddrPortFrom(netip.MustParseAddr(mapped.IP.String()), uint16(mapped.Port))
-	if got != local {
-		t.Errorf("XOR-MAPPED-ADDRESS %s, want our address %s", got, local)
-	}
-	var sw stun.Software
-	if err := sw.GetFrom(res); err != nil || sw.String() != responder.Software {
-		t.Errorf("SOFTWARE %q (%v), want %q", sw, err, responder.Software)
-	}
-}
-
-// writeCert writes a self-signed certificate for 127.0.0.1 and its key as
-// PEM files, and returns their paths and a pool that trusts the certificate.
+// writeCert writes a testnet certificate for 127.0.0.1 (among others) and
+// its key as PEM files, and returns their paths and a pool that trusts the
+// certificate.
 func writeCert(t *testing.T) (certFile, keyFile string, roots *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "mediaprobe test"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		IsCA:         true,
-
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	certPEM, keyPEM, roots := testnet.Cert(t)
 	dir := t.TempDir()
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	roots = x509.NewCertPool()
-	roots.AddCert(cert)
 	return certFile, keyFile, roots
 }

@@ -118,7 +118,7 @@ func TestListenServe(t *testing.T) {
 	}
 	start(t, pcs, lns, responder.Options{})
 	for _, pc := range pcs {
-		exchange(t, testnet.Dial(t, "udp", pc.LocalAddr()))
+		testnet.STUNExchange(t, testnet.Dial(t, "udp", pc.LocalAddr()))
 	}
-	exchange(t, testnet.Dial(t, "tcp", lns[0].Addr()))
+	testnet.STUNExchange(t, testnet.Dial(t, "tcp", lns[0].Addr()))
 }

@@ -69,56 +69,6 @@ func bindingRequest(t *testing.T) *stun.Message {
 	return m
 }
 
-// readResponse reads one STUN message from c (a datagram or, on a stream,
-// exactly one framed message) and checks it answers req as seen from c.
-func readResponse(t *testing.T, c net.Conn, req *stun.Message) {
-	t.Helper()
-	res := new(stun.Message)
-	res.Raw = make([]byte, 2048)
-	if _, ok := c.(*net.UDPConn); ok {
-		n, err := c.Read(res.Raw)
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		res.Raw = res.Raw[:n]
-	} else {
-		if _, err := io.ReadFull(c, res.Raw[:20]); err != nil {
-			t.Fatalf("read header: %v", err)
-		}
-		n := 20 + int(res.Raw[2])<<8 + int(res.Raw[3])
-		if _, err := io.ReadFull(c, res.Raw[20:n]); err != nil {
-			t.Fatalf("read body: %v", err)
-		}
-		res.Raw = res.Raw[:n]
-	}
-	if err := res.Decode(); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	if res.Type != stun.BindingSuccess || res.TransactionID != req.TransactionID {
-		t.Fatalf("got %s, want a Binding success for our transaction", res)
-	}
-	var xa stun.XORMappedAddress
-	if err := xa.GetFrom(res); err != nil {
-		t.Fatalf("XOR-MAPPED-ADDRESS: %v", err)
-	}
-	if got, want := xa.String(), c.LocalAddr().String(); got != want {
-		t.Errorf("mapped %s, want %s", got, want)
-	}
-	var sw stun.Software
-	if err := sw.GetFrom(res); err != nil || sw.String() != responder.Software {
-		t.Errorf("SOFTWARE = %q (%v)", sw, err)
-	}
-}
-
-func exchange(t *testing.T, c net.Conn) {
-	t.Helper()
-	req := bindingRequest(t)
-	if _, err := c.Write(req.Raw); err != nil {
-		t.Fatal(err)
-	}
-	readResponse(t, c, req)
-}
-
 func TestServeUDP(t *testing.T) {
 	for _, ip := range []string{"127.0.0.1", "::1"} {
 		t.Run(ip, func(t *testing.T) {
@@ -141,8 +91,8 @@ func TestServeUDP(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			exchange(t, c)
-			exchange(t, c)
+			testnet.STUNExchange(t, c)
+			testnet.STUNExchange(t, c)
 			if n := seen.Load(); n != 2 {
 				t.Errorf("OnRequest called %d times, want 2", n)
 			}
@@ -156,7 +106,7 @@ func TestServeTCP(t *testing.T) {
 
 	t.Run("framing", func(t *testing.T) {
 		c := testnet.Dial(t, "tcp", ln.Addr())
-		exchange(t, c)
+		testnet.STUNExchange(t, c)
 		// A request split across writes, then two requests in one write.
 		req := bindingRequest(t)
 		for _, part := range [][]byte{req.Raw[:7], req.Raw[7:]} {
@@ -164,13 +114,13 @@ func TestServeTCP(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		readResponse(t, c, req)
+		testnet.ReadSTUNAnswer(t, c, req)
 		a, b := bindingRequest(t), bindingRequest(t)
 		if _, err := c.Write(append(append([]byte(nil), a.Raw...), b.Raw...)); err != nil {
 			t.Fatal(err)
 		}
-		readResponse(t, c, a)
-		readResponse(t, c, b)
+		testnet.ReadSTUNAnswer(t, c, a)
+		testnet.ReadSTUNAnswer(t, c, b)
 	})
 	t.Run("not STUN closes", func(t *testing.T) {
 		c := testnet.Dial(t, "tcp", ln.Addr())
@@ -200,14 +150,14 @@ func TestServeTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	exchange(t, c)
+	testnet.STUNExchange(t, c)
 }
 
 func TestIdleTimeout(t *testing.T) {
 	ln := testnet.ListenTCP(t, "127.0.0.1")
 	start(t, nil, []net.Listener{ln}, responder.Options{IdleTimeout: 50 * time.Millisecond})
 	c := testnet.Dial(t, "tcp", ln.Addr())
-	exchange(t, c) // the timer restarts after each request
+	testnet.STUNExchange(t, c) // the timer restarts after each request
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		t.Errorf("idle conn: read err = %v, want EOF", err)
 	}
@@ -217,7 +167,7 @@ func TestMaxConns(t *testing.T) {
 	ln := testnet.ListenTCP(t, "127.0.0.1")
 	start(t, nil, []net.Listener{ln}, responder.Options{MaxConns: 1})
 	first := testnet.Dial(t, "tcp", ln.Addr())
-	exchange(t, first)
+	testnet.STUNExchange(t, first)
 
 	// The second connection completes in the kernel but is not served
 	// while the first holds the only slot.
@@ -232,7 +182,7 @@ func TestMaxConns(t *testing.T) {
 	}
 	_ = first.Close()
 	_ = second.SetReadDeadline(time.Now().Add(5 * time.Second))
-	readResponse(t, second, req)
+	testnet.ReadSTUNAnswer(t, second, req)
 }
 
 func TestServeStops(t *testing.T) {
@@ -240,7 +190,7 @@ func TestServeStops(t *testing.T) {
 	ln := testnet.ListenTCP(t, "127.0.0.1")
 	s := start(t, []net.PacketConn{pc}, []net.Listener{ln}, responder.Options{})
 	c := testnet.Dial(t, "tcp", ln.Addr())
-	exchange(t, c) // a served conn is open when ctx ends
+	testnet.STUNExchange(t, c) // a served conn is open when ctx ends
 
 	if err := s.stop(); err != nil {
 		t.Fatalf("Serve = %v, want nil after cancel", err)
@@ -274,15 +224,7 @@ func TestServeFailsWhenSocketDies(t *testing.T) {
 // UDP loop over loopback, client side included.
 func BenchmarkServeUDP(b *testing.B) {
 	pc := testnet.ListenUDP(b, "127.0.0.1")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- responder.Serve(ctx, []net.PacketConn{pc}, nil, responder.Options{}) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Errorf("Serve: %v", err)
-		}
-	})
+	testnet.Serve(b, []net.PacketConn{pc}, nil, responder.Options{})
 	var d net.Dialer // no deadline: testnet.Dial's would end a long run
 	c, err := d.DialContext(b.Context(), "udp", pc.LocalAddr().String())
 	if err != nil {

@@ -26,7 +26,14 @@ func SilentUDPReceived(tb testing.TB) (uint16, <-chan struct{}) {
 // reply runs on one goroutine, so it may keep state without locking.
 func ScriptedUDP(tb testing.TB, reply func(i int, req []byte) [][]byte) uint16 {
 	tb.Helper()
-	pc := listenPacket(tb, loopback4)
+	return scriptedUDPOn(tb, loopback4, reply)
+}
+
+// scriptedUDPOn is ScriptedUDP on a loopback ip; SilentUDPOn is one whose
+// reply is always nothing.
+func scriptedUDPOn(tb testing.TB, ip string, reply func(i int, req []byte) [][]byte) uint16 {
+	tb.Helper()
+	pc := listenPacket(tb, ip)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -2,8 +2,14 @@ package testnet
 
 import (
 	"context"
+	"encoding/binary"
+	"io"
 	"net"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/pion/stun/v3"
 
 	"github.com/mediareach/terraform-provider-media/internal/responder"
 )
@@ -85,4 +91,68 @@ func Serve(tb testing.TB, pcs []net.PacketConn, lns []net.Listener, o responder.
 			tb.Errorf("testnet: responder.Serve: %v", err)
 		}
 	})
+}
+
+// STUNExchange sends a Binding request on c, a conn to the responder (UDP,
+// TCP or TLS), and checks the answer as ReadSTUNAnswer does. It first sets
+// a 5s deadline on c, so a test can't hang on a responder that never
+// answers.
+func STUNExchange(tb testing.TB, c net.Conn) {
+	tb.Helper()
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		tb.Fatalf("testnet: deadline: %v", err)
+	}
+	req, err := stun.Build(stun.TransactionID, stun.BindingRequest)
+	if err != nil {
+		tb.Fatalf("testnet: Binding request: %v", err)
+	}
+	if _, err := c.Write(req.Raw); err != nil {
+		tb.Fatalf("testnet: send Binding request: %v", err)
+	}
+	ReadSTUNAnswer(tb, c, req)
+}
+
+// ReadSTUNAnswer reads one STUN message from c (a datagram or, on a stream,
+// exactly one message framed by its header's length) and fails the test
+// unless it is the responder's answer to req: a Binding success with req's
+// transaction ID, c's local address as XOR-MAPPED-ADDRESS and
+// responder.Software as SOFTWARE.
+func ReadSTUNAnswer(tb testing.TB, c net.Conn, req *stun.Message) {
+	tb.Helper()
+	res := new(stun.Message)
+	if _, datagram := c.(net.PacketConn); datagram {
+		buf := make([]byte, 2048)
+		n, err := c.Read(buf)
+		if err != nil {
+			tb.Fatalf("testnet: read STUN answer: %v", err)
+		}
+		res.Raw = buf[:n]
+	} else {
+		var header [20]byte
+		if _, err := io.ReadFull(c, header[:]); err != nil {
+			tb.Fatalf("testnet: read STUN header: %v", err)
+		}
+		body := make([]byte, binary.BigEndian.Uint16(header[2:4]))
+		if _, err := io.ReadFull(c, body); err != nil {
+			tb.Fatalf("testnet: read STUN body: %v", err)
+		}
+		res.Raw = slices.Concat(header[:], body)
+	}
+	if err := res.Decode(); err != nil {
+		tb.Fatalf("testnet: decode STUN answer: %v", err)
+	}
+	if res.Type != stun.BindingSuccess || res.TransactionID != req.TransactionID {
+		tb.Fatalf("testnet: got %s, want a Binding success for our transaction", res)
+	}
+	var xa stun.XORMappedAddress
+	if err := xa.GetFrom(res); err != nil {
+		tb.Fatalf("testnet: XOR-MAPPED-ADDRESS: %v", err)
+	}
+	if got, want := xa.String(), c.LocalAddr().String(); got != want {
+		tb.Errorf("testnet: XOR-MAPPED-ADDRESS %s, want our address %s", got, want)
+	}
+	var sw stun.Software
+	if err := sw.GetFrom(res); err != nil || sw.String() != responder.Software {
+		tb.Errorf("testnet: SOFTWARE %q (%v), want %q", sw, err, responder.Software)
+	}
 }

@@ -153,22 +153,7 @@ func SilentUDP(tb testing.TB) uint16 {
 // SilentUDPOn is SilentUDP on a loopback ip such as Loopback6's.
 func SilentUDPOn(tb testing.TB, ip string) uint16 {
 	tb.Helper()
-	pc := listenPacket(tb, ip)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 2048)
-		for {
-			if _, _, err := pc.ReadFrom(buf); err != nil {
-				return // closed by cleanup
-			}
-		}
-	}()
-	tb.Cleanup(func() {
-		_ = pc.Close()
-		<-done
-	})
-	return port(pc.LocalAddr())
+	return scriptedUDPOn(tb, ip, func(int, []byte) [][]byte { return nil })
 }
 
 // ListenTCP binds a TCP listener on a loopback ip and port 0, closed at
