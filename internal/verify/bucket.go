@@ -23,8 +23,8 @@ func (b *tokenBucket) refill(now time.Time) {
 	}
 }
 
-// retune changes the rate from now on; refill first so that the time before
-// now is paid at the old rate.
+// retune changes the rate from now on. Callers refill first (see
+// hostRate.settle), so that the time before now is paid at the old rate.
 func (b *tokenBucket) retune(rate, burst float64) {
 	b.rate, b.burst = rate, burst
 	b.tokens = min(b.tokens, burst)

@@ -263,8 +263,8 @@ func (r *run) fold(o outcome) {
 	} else {
 		u.consec = 0
 	}
-	if r.plan.Policy.Once && !u.passed {
-		r.left--
+	if r.plan.Policy.Once {
+		r.left-- // its one attempt failed
 	}
 }
 
@@ -273,9 +273,6 @@ func (r *run) fold(o outcome) {
 // overall deadline says "filtered" for a port that never answered, which is
 // better than no verdict at all.
 func (r *run) drain() {
-	if r.results == nil {
-		return
-	}
 	go func() {
 		r.wg.Wait()
 		close(r.results)

@@ -26,7 +26,12 @@ type harness struct {
 }
 
 func start(ctx context.Context, plan verify.Plan) *harness {
-	h := &harness{clock: verifytest.NewClock(epoch), done: make(chan struct{})}
+	return startOn(ctx, verifytest.NewClock(epoch), plan)
+}
+
+// startOn is start on a clock the test's prober reads too.
+func startOn(ctx context.Context, clock *verifytest.Clock, plan verify.Plan) *harness {
+	h := &harness{clock: clock, done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
 		h.rep, h.err = verify.Run(ctx, plan, verify.Deps{Clock: h.clock})
@@ -59,6 +64,33 @@ func plan(policy verify.Policy, checks ...verify.Check) verify.Plan {
 	return verify.Plan{Host: "127.0.0.1", IPVersion: verify.IPAny, Checks: checks, Policy: policy}
 }
 
+// advance moves clock on by d, n times, letting every goroutine in the
+// bubble settle after each step.
+func advance(clock *verifytest.Clock, n int, d time.Duration) {
+	for range n {
+		clock.Advance(d)
+		synctest.Wait()
+	}
+}
+
+// portsFrom returns the n ports first, first+1, ...
+func portsFrom(first uint16, n int) []uint16 {
+	ports := make([]uint16, n)
+	for i := range ports {
+		ports[i] = first + uint16(i)
+	}
+	return ports
+}
+
+// totalCalls is how many attempts p made on ports, all told.
+func totalCalls(p *verifytest.Prober, ports []uint16) int {
+	n := 0
+	for _, port := range ports {
+		n += p.Calls(port)
+	}
+	return n
+}
+
 // A port that stays silent for ten minutes and then opens is seen at the
 // very next interval: no backoff lets the gap grow.
 func TestRunAttemptEveryIntervalAfterLongSilence(t *testing.T) {
@@ -75,12 +107,7 @@ func TestRunAttemptEveryIntervalAfterLongSilence(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		pol := verify.Policy{Interval: interval, AttemptTimeout: 2 * time.Second, ConsecutiveSuccesses: 1}
-		h := &harness{clock: clock, done: make(chan struct{})}
-		go func() {
-			defer close(h.done)
-			h.rep, h.err = verify.Run(ctx, plan(pol, p.Check("silent", 3478)), verify.Deps{Clock: h.clock})
-		}()
-		synctest.Wait()
+		h := startOn(ctx, clock, plan(pol, p.Check("silent", 3478)))
 		// Each attempt waits out 2s of silence, so 20 overlap at any time.
 		if h.step(int(opensAt/interval)-1, interval) {
 			t.Fatal("run finished while the port was silent")
@@ -189,10 +216,7 @@ func TestRunOnceProbesEachPortOnce(t *testing.T) {
 func TestRunRateCapSpreadsAttempts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &verifytest.Prober{Script: func(uint16, int) probe.Status { return probe.StatusClosed }}
-		ports := make([]uint16, 100)
-		for i := range ports {
-			ports[i] = uint16(20000 + i)
-		}
+		ports := portsFrom(20000, 100)
 		const interval = 100 * time.Millisecond
 		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second, MaxProbeRate: 50}
 		ctx, cancel := context.WithCancel(t.Context())
@@ -221,10 +245,7 @@ func TestRunRangeNamesFailingPorts(t *testing.T) {
 			}
 			return probe.StatusOpen
 		}}
-		var ports []uint16
-		for port := uint16(10000); port < 10200; port++ {
-			ports = append(ports, port)
-		}
+		ports := portsFrom(10000, 200)
 		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Second, Once: true}
 		rep, err := verify.Run(t.Context(), plan(pol, p.Check("media", ports...)), verify.Deps{Clock: verifytest.NewClock(epoch)})
 		if err != nil {
@@ -247,6 +268,7 @@ func TestCompactPorts(t *testing.T) {
 		{[]uint16{3, 1, 2}, "1-3"},
 		{[]uint16{1, 2, 4, 6, 7, 7}, "1-2, 4, 6-7"},
 		{[]uint16{65534, 65535}, "65534-65535"},
+		{[]uint16{65535, 65534, 65535}, "65534-65535"},
 	} {
 		if got := verify.CompactPorts(tc.in); got != tc.want {
 			t.Errorf("CompactPorts(%v) = %q, want %q", tc.in, got, tc.want)
@@ -334,12 +356,7 @@ func TestRunRefusalThenSilenceStaysClosed(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		const interval = 100 * time.Millisecond
 		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Hour}
-		h := &harness{clock: clock, done: make(chan struct{})}
-		go func() {
-			defer close(h.done)
-			h.rep, h.err = verify.Run(ctx, plan(pol, p.Check("stun/3478/udp", 3478)), verify.Deps{Clock: clock})
-		}()
-		synctest.Wait()
+		h := startOn(ctx, clock, plan(pol, p.Check("stun/3478/udp", 3478)))
 		h.step(12, interval)
 		cancel()
 		<-h.done

@@ -32,11 +32,7 @@ func TestRunSharedLimitCapsInFlight(t *testing.T) {
 			}
 			return probe.Result{Status: probe.StatusOpen, Address: tg.Address()}
 		}
-		var ports []uint16
-		for p := uint16(1); p <= 10; p++ {
-			ports = append(ports, p)
-		}
-		check := verify.Check{Name: "c", Protocol: "tcp", Ports: ports, Label: "1-10", Probe: probeFn}
+		check := verify.Check{Name: "c", Protocol: "tcp", Ports: portsFrom(1, 10), Label: "1-10", Probe: probeFn}
 		limit := semaphore.NewWeighted(3)
 		clock := verifytest.NewClock(epoch)
 		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Hour}
@@ -48,10 +44,7 @@ func TestRunSharedLimitCapsInFlight(t *testing.T) {
 			})
 		}
 		synctest.Wait()
-		for range 50 {
-			clock.Advance(time.Millisecond)
-			synctest.Wait()
-		}
+		advance(clock, 50, time.Millisecond)
 		if got := peak.Load(); got != 3 {
 			t.Fatalf("peak in flight = %d, want the limit 3", got)
 		}

@@ -7,7 +7,6 @@ package verify
 
 import (
 	"context"
-	"net/netip"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -74,10 +73,9 @@ type Plan struct {
 	Policy    Policy
 }
 
-// Resolver looks up a host's addresses; *net.Resolver satisfies it.
-type Resolver interface {
-	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-}
+// Resolver looks up a host's addresses; *net.Resolver satisfies it. It is
+// probe.Resolver, since probe.Resolve does the lookup.
+type Resolver = probe.Resolver
 
 // Event reports one finished attempt to the Observer.
 type Event struct {

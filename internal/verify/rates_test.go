@@ -45,10 +45,7 @@ func TestRunRatesShareTheCapPerHost(t *testing.T) {
 				if tt.shared {
 					deps.Rates = verify.NewRates()
 				}
-				ports := make([]uint16, 100)
-				for i := range ports {
-					ports[i] = uint16(20000 + i)
-				}
+				ports := portsFrom(20000, 100)
 				ctx, cancel := context.WithCancel(t.Context())
 				var probers [2]verifytest.Prober
 				var wg sync.WaitGroup
@@ -62,19 +59,11 @@ func TestRunRatesShareTheCapPerHost(t *testing.T) {
 					// budget, so which joins first would decide the t=0 burst.
 					synctest.Wait()
 				}
-				for range steps {
-					clock.Advance(interval)
-					synctest.Wait()
-				}
+				advance(clock, steps, interval)
 				cancel()
 				wg.Wait()
 
-				var per [2]int
-				for i := range probers {
-					for _, port := range ports {
-						per[i] += probers[i].Calls(port)
-					}
-				}
+				per := [2]int{totalCalls(&probers[0], ports), totalCalls(&probers[1], ports)}
 				total := per[0] + per[1]
 				if total < tt.least || total > tt.most {
 					t.Fatalf("attempts = %d (%d + %d), want %d to %d", total, per[0], per[1], tt.least, tt.most)
@@ -95,10 +84,7 @@ func TestRunRatesShareGrowsWhenARunLeaves(t *testing.T) {
 		deps := verify.Deps{Clock: clock, Rates: verify.NewRates()}
 		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second, MaxProbeRate: 50}
 		closed := func(uint16, int) probe.Status { return probe.StatusClosed }
-		ports := make([]uint16, 100)
-		for i := range ports {
-			ports[i] = uint16(20000 + i)
-		}
+		ports := portsFrom(20000, 100)
 		short := &verifytest.Prober{Script: closed}
 		long := &verifytest.Prober{Script: closed}
 		shortCtx, stopShort := context.WithCancel(t.Context())
@@ -107,28 +93,15 @@ func TestRunRatesShareGrowsWhenARunLeaves(t *testing.T) {
 		wg.Go(func() { _, _ = verify.Run(shortCtx, plan(pol, short.Check("a", ports...)), deps) })
 		wg.Go(func() { _, _ = verify.Run(longCtx, plan(pol, long.Check("b", ports...)), deps) })
 		synctest.Wait()
-		count := func(p *verifytest.Prober) int {
-			n := 0
-			for _, port := range ports {
-				n += p.Calls(port)
-			}
-			return n
-		}
-		step := func(n int) {
-			for range n {
-				clock.Advance(interval)
-				synctest.Wait()
-			}
-		}
-		step(10)
+		advance(clock, 10, interval)
 		stopShort()
 		synctest.Wait()
-		before := count(long)
-		step(10)
+		before := totalCalls(long, ports)
+		advance(clock, 10, interval)
 		stopLong()
 		wg.Wait()
 		// Alone, the long run starts all 5 per interval.
-		if got := count(long) - before; got != 50 {
+		if got := totalCalls(long, ports) - before; got != 50 {
 			t.Fatalf("attempts after the other run left = %d, want 50 (the whole cap)", got)
 		}
 	})

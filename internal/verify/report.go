@@ -175,7 +175,8 @@ func CompactPorts(ports []uint16) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		j := i
-		for j+1 < len(s) && s[j+1] <= s[j]+1 {
+		// In int: s[j]+1 wraps to 0 at 65535 in uint16.
+		for j+1 < len(s) && int(s[j+1]) <= int(s[j])+1 {
 			j++
 		}
 		if b.Len() > 0 {
