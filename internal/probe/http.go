@@ -63,12 +63,11 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	if expect == 0 {
 		expect = http.StatusOK
 	}
-	host := r.Host
-	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		host = "[" + host + "]" // IPv6 literal
-	}
+	host := strings.Trim(r.Host, "[]")
 	if t.Port != defaultPort {
-		host = net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(int(t.Port)))
+		host = net.JoinHostPort(host, strconv.Itoa(int(t.Port)))
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6 literal
 	}
 	req, err := http.NewRequestWithContext(dctx, http.MethodGet, scheme+"://"+host+path, nil)
 	if err != nil {
