@@ -26,7 +26,26 @@ import (
 )
 
 // measures, in the order they run. The table lists them in the order.
-var allMeasures = []string{"startup", "unblock", "scale", "failure", "cancel", "engine"}
+var measures = []struct {
+	name string
+	run  func(*bench, context.Context) []row
+}{
+	{"startup", (*bench).startup},
+	{"unblock", (*bench).unblock},
+	{"scale", (*bench).scale},
+	{"failure", (*bench).failure},
+	{"cancel", (*bench).cancel},
+	{"engine", (*bench).engine},
+}
+
+// measureNames lists the measures' names in the order they run.
+func measureNames() []string {
+	names := make([]string, len(measures))
+	for i, m := range measures {
+		names[i] = m.name
+	}
+	return names
+}
 
 type config struct {
 	terraform   string
@@ -68,17 +87,17 @@ func run() int {
 	defer b.close()
 
 	var rows []row
-	for _, m := range allMeasures {
-		if !cfg.only[m] {
+	for _, m := range measures {
+		if !cfg.only[m.name] {
 			continue
 		}
 		if ctx.Err() != nil {
 			break
 		}
-		b.logf("== %s", m)
+		b.logf("== %s", m.name)
 		t0 := time.Now()
-		rows = append(rows, b.measure(ctx, m)...)
-		b.logf("   (%s took %.1fs)", m, time.Since(t0).Seconds())
+		rows = append(rows, m.run(b, ctx)...)
+		b.logf("   (%s took %.1fs)", m.name, time.Since(t0).Seconds())
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "applybench: interrupted")
@@ -94,28 +113,11 @@ func run() int {
 	return 0
 }
 
-func (b *bench) measure(ctx context.Context, name string) []row {
-	switch name {
-	case "startup":
-		return b.startup(ctx)
-	case "unblock":
-		return b.unblock(ctx)
-	case "scale":
-		return b.scale(ctx)
-	case "failure":
-		return b.failure(ctx)
-	case "cancel":
-		return b.cancel(ctx)
-	case "engine":
-		return b.engine(ctx)
-	}
-	return nil
-}
-
 func parseConfig(args []string) (config, error) {
 	var c config
 	var only string
 	runs := envInt("BENCH_RUNS", 0)
+	names := measureNames()
 	fs := flag.NewFlagSet("applybench", flag.ContinueOnError)
 	fs.StringVar(&c.terraform, "terraform", "", "terraform binary (default: terraform on PATH)")
 	fs.StringVar(&c.providerDir, "provider-dir", "", "directory holding terraform-provider-media (required)")
@@ -124,7 +126,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.tmp, "tmp", "", "directory for working directories (default: a new temporary one)")
 	fs.BoolVar(&c.quick, "quick", os.Getenv("BENCH_QUICK") == "1", "one repetition each; missed targets do not fail the run, broken measures do [BENCH_QUICK=1]")
 	fs.BoolVar(&c.verbose, "v", os.Getenv("BENCH_VERBOSE") == "1", "print every apply [BENCH_VERBOSE=1]")
-	fs.StringVar(&only, "only", os.Getenv("BENCH_MEASURES"), "comma-separated measures to run: "+strings.Join(allMeasures, ",")+" [BENCH_MEASURES]")
+	fs.StringVar(&only, "only", os.Getenv("BENCH_MEASURES"), "comma-separated measures to run: "+strings.Join(names, ",")+" [BENCH_MEASURES]")
 	fs.IntVar(&runs, "runs", runs, "repetitions of every measure, overriding the defaults below [BENCH_RUNS]")
 	fs.IntVar(&c.startupRuns, "startup-runs", 15, "ours/baseline pairs of the 1 x 1 apply")
 	fs.IntVar(&c.unblockSweeps, "unblock-sweeps", 2, "sweeps over the unblock offsets")
@@ -159,12 +161,12 @@ func parseConfig(args []string) (config, error) {
 		}
 	}
 	for m := range c.only {
-		if !slices.Contains(allMeasures, m) {
-			return c, fmt.Errorf("unknown measure %q (have %s)", m, strings.Join(allMeasures, ","))
+		if !slices.Contains(names, m) {
+			return c, fmt.Errorf("unknown measure %q (have %s)", m, strings.Join(names, ","))
 		}
 	}
 	if len(c.only) == 0 {
-		for _, m := range allMeasures {
+		for _, m := range names {
 			c.only[m] = true
 		}
 	}

@@ -81,19 +81,7 @@ func judge(ok bool) verdict {
 	return fail
 }
 
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func medianFloat(xs []float64) float64 {
+func median[T time.Duration | float64](xs []T) T {
 	if len(xs) == 0 {
 		return 0
 	}
@@ -114,7 +102,7 @@ func pairRatio(a, b []time.Duration) float64 {
 			rs = append(rs, a[i].Seconds()/b[i].Seconds())
 		}
 	}
-	return medianFloat(rs)
+	return median(rs)
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }

@@ -181,10 +181,7 @@ func (b *bench) runApply(ctx context.Context, mainTF string, limit time.Duration
 	}
 	d, code := a.wait()
 	b.debugf("   apply %s: %.3fs exit %d", filepath.Base(dir), d.Seconds(), code)
-	if err := a.check(ctx, wantOK); err != nil {
-		return d, a, err
-	}
-	return d, a, nil
+	return d, a, a.check(ctx, wantOK)
 }
 
 // check turns an unexpected exit status into an error with the output's tail.

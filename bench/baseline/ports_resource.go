@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -48,36 +50,32 @@ func (*portsResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 }
 
 func (*portsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m portsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := dialAll(ctx, m.Host.ValueString(), m.Ports); err != nil {
-		resp.Diagnostics.AddError("Ports not reachable", err.Error())
-		return
-	}
-	m.ID = m.Host
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	dialPlanned(ctx, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (*portsResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
 func (*portsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m portsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := dialAll(ctx, m.Host.ValueString(), m.Ports); err != nil {
-		resp.Diagnostics.AddError("Ports not reachable", err.Error())
-		return
-	}
-	m.ID = m.Host
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	dialPlanned(ctx, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (*portsResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+// dialPlanned is Create and Update: it dials the planned ports and, once
+// every one connected, stores the plan as the state.
+func dialPlanned(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics) {
+	var m portsModel
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
+		return
+	}
+	if err := dialAll(ctx, m.Host.ValueString(), m.Ports); err != nil {
+		diags.AddError("Ports not reachable", err.Error())
+		return
+	}
+	m.ID = m.Host
+	diags.Append(state.Set(ctx, &m)...)
+}
 
 // dialAll dials every port concurrently and returns once each connected,
 // or with the ports still failing when ctx ends.
