@@ -81,12 +81,18 @@ func (v durationValue) StringSemanticEquals(ctx context.Context, n basetypes.Str
 }
 
 func (v durationValue) ValidateAttribute(_ context.Context, req xattr.ValidateAttributeRequest, resp *xattr.ValidateAttributeResponse) {
-	if v.IsNull() || v.IsUnknown() {
-		return
-	}
-	if _, err := time.ParseDuration(v.ValueString()); err != nil {
+	if !v.valid() {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("Attribute %s must be a Go duration such as \"500ms\", \"2s\" or \"168h\" (a number and "+
 				"one of the units ns, us, ms, s, m, h), got: %s.", req.Path, strconv.Quote(v.ValueString())))
 	}
+}
+
+// valid is false for a known value that is not a Go duration.
+func (v durationValue) valid() bool {
+	if v.IsNull() || v.IsUnknown() {
+		return true
+	}
+	_, err := time.ParseDuration(v.ValueString())
+	return err == nil
 }

@@ -60,7 +60,7 @@ func (d *serverReachabilityDataSource) ValidateConfig(ctx context.Context, req d
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateChecks(ctx, checks, &resp.Diagnostics)
+	validateChecks(checks, &resp.Diagnostics)
 }
 
 func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -108,5 +108,10 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	case len(out.report.Addresses) == 0:
 		resp.Diagnostics.AddWarning(summaryNotReachable, resolutionProblem(out.report, out.plan))
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	// State starts as the config: add the defaults and the computed attributes.
+	values := m.computedAttributes()
+	values["ip_version"] = m.IPVersion
+	values["attempt_timeout"] = m.AttemptTimeout
+	values["max_probe_rate"] = m.MaxProbeRate
+	resp.Diagnostics.Append(setAttributes(ctx, &resp.State, values)...)
 }

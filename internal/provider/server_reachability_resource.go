@@ -72,7 +72,7 @@ func (r *serverReachabilityResource) ValidateConfig(ctx context.Context, req res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateChecks(ctx, checks, &resp.Diagnostics)
+	validateChecks(checks, &resp.Diagnostics)
 }
 
 func (r *serverReachabilityResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -87,7 +87,8 @@ func (r *serverReachabilityResource) Create(ctx context.Context, req resource.Cr
 		return
 	}
 	if r.apply(ctx, &m, operation{name: "create", timeout: timeout}, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		resp.State.Raw = req.Plan.Raw // apply changed only the computed attributes
+		resp.Diagnostics.Append(setAttributes(ctx, &resp.State, m.computedAttributes())...)
 	}
 }
 
@@ -103,7 +104,8 @@ func (r *serverReachabilityResource) Update(ctx context.Context, req resource.Up
 		return
 	}
 	if r.apply(ctx, &m, operation{name: "update", timeout: timeout}, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		resp.State.Raw = req.Plan.Raw // apply changed only the computed attributes
+		resp.Diagnostics.Append(setAttributes(ctx, &resp.State, m.computedAttributes())...)
 	}
 }
 
@@ -138,10 +140,15 @@ func (r *serverReachabilityResource) apply(ctx context.Context, m *resourceModel
 }
 
 func (r *serverReachabilityResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var recheck types.Bool
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("recheck_on_refresh"), &recheck)...)
+	if resp.Diagnostics.HasError() || !recheck.ValueBool() {
+		return // state passes through: refresh and plan never block
+	}
 	var m resourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || !m.RecheckOnRefresh.ValueBool() {
-		return // state passes through: refresh and plan never block
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	timeout, ds := m.Timeouts.Read(ctx, defaultReadTimeout)
 	resp.Diagnostics.Append(ds...)

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
@@ -35,19 +33,13 @@ var protocolOptions = []protocolOption{
 // validateChecks holds the rules that involve several attributes of one
 // check: options that the check's protocol does not use, and how many ports
 // a range may probe. Single-attribute rules are schema validators.
-func validateChecks(ctx context.Context, l types.List, diags *diag.Diagnostics) {
-	if l.IsNull() || l.IsUnknown() {
-		return
-	}
+func validateChecks(l types.List, diags *diag.Diagnostics) {
 	for i, e := range l.Elements() {
-		obj, ok := e.(types.Object)
-		if !ok || obj.IsNull() || obj.IsUnknown() {
-			continue
-		}
-		var c checkModel
-		if ds := obj.As(ctx, &c, basetypes.ObjectAsOptions{}); ds.HasError() {
-			// A value the attribute's own validation rejects (a duration that
-			// does not parse); that validation reports it with the right path.
+		c, ok := checkFromValue(e)
+		if !ok || !c.MinCertValidity.valid() {
+			// Null or unknown: validated once known. A duration that does not
+			// parse: its attribute's own validation reports it with the right
+			// path, and the rest of this check waits for the fix.
 			continue
 		}
 		validateCheck(path.Root("checks").AtListIndex(i), c, diags)

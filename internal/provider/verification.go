@@ -24,7 +24,7 @@ func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, d
 	if d == nil {
 		d = &providerData{clock: verify.RealClock{}}
 	}
-	plan := buildPlan(ctx, *m, s, d.clock.Now, diags)
+	plan := buildPlan(*m, s, d.clock.Now, diags)
 	if diags.HasError() {
 		return outcome{plan: plan}, false
 	}
@@ -49,6 +49,6 @@ func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, d
 		"addresses":   len(rep.Addresses),
 		"ended_early": err != nil,
 	})
-	m.setReport(ctx, rep, d.clock.Now(), diags)
+	m.setReport(rep, d.clock.Now())
 	return outcome{plan: plan, report: rep, err: err}, true
 }
