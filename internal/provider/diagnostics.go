@@ -199,6 +199,10 @@ func joinCause(a, b string) string {
 func likelyFix(r verify.CheckResult) string {
 	where := strings.ToUpper(r.Transport) + " " + r.Label
 	switch r.Status {
+	case probe.StatusOpen:
+		// The row's ports answered, but not consecutive_successes times in a row.
+		return "it answered, but not consecutive_successes times in a row before the verification ended; likely " +
+			"the service only just started or keeps restarting"
 	case probe.StatusClosed:
 		return fmt.Sprintf("likely nothing is listening on %s at %s, or a firewall rule rejects it", where, r.Address)
 	case probe.StatusFiltered:

@@ -90,6 +90,27 @@ func TestFailureMessageRange(t *testing.T) {
 	}
 }
 
+// A row whose port answered, but not consecutive_successes times in a row
+// by the deadline, is open and not passed: its line must not claim that no
+// attempt finished.
+func TestFailureMessageOpenNotYetPassed(t *testing.T) {
+	t.Parallel()
+	plan := verify.Plan{Host: "h.example"}
+	row := failingRow(0, "tcp", "tcp", "443", addr4, probe.StatusOpen, "")
+	row.Failing[0].Err = nil
+	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: time.Minute,
+		Results: []verify.CheckResult{row}}
+	_, detail := failureMessage(rep, plan, operation{name: "create", timeout: time.Minute}, context.DeadlineExceeded)
+	want := "tcp h.example (203.0.113.7:443) from the machine running Terraform: open after 12 attempts in 1m0s " +
+		"(create timeout 1m0s); it answered, but not consecutive_successes times in a row before the verification ended"
+	if !strings.Contains(detail, want) {
+		t.Errorf("detail lacks\n%s\ngot\n%s", want, detail)
+	}
+	if strings.Contains(detail, "no attempt finished") {
+		t.Errorf("an open row claims that no attempt finished:\n%s", detail)
+	}
+}
+
 func TestFailureMessageCapsRows(t *testing.T) {
 	t.Parallel()
 	plan := verify.Plan{Host: "h.example"}
