@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -141,14 +142,16 @@ func (p *mediaProvider) DataSources(context.Context) []func() datasource.DataSou
 }
 
 // providerDataFrom type-asserts ProviderData for a resource or data source
-// Configure. It returns nil (and no error) before the provider is configured.
-func providerDataFrom(data any) (*providerData, string) {
+// Configure; kind ("Resource", "Data Source") names the caller in the error.
+// It returns nil, and no error, before the provider is configured.
+func providerDataFrom(data any, kind string, diags *diag.Diagnostics) *providerData {
 	if data == nil {
-		return nil, ""
+		return nil
 	}
 	pd, ok := data.(*providerData)
 	if !ok {
-		return nil, fmt.Sprintf("Expected *provider.providerData, got %T. Please report this issue to the provider developers.", data)
+		diags.AddError("Unexpected "+kind+" Configure Type",
+			fmt.Sprintf("Expected *provider.providerData, got %T. Please report this issue to the provider developers.", data))
 	}
-	return pd, ""
+	return pd
 }

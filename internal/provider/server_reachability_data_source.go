@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -39,28 +38,19 @@ func (d *serverReachabilityDataSource) Schema(ctx context.Context, _ datasource.
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Probes each check once (one attempt per address and port) and reports what answered. " +
 			"It does not fail because a port is closed: use `reachable` and `results` in `check` blocks and " +
-			"postconditions. It fails only when the read timeout ends before some result has any status.",
+			"postconditions. It fails only when Terraform is interrupted, or when the read timeout ends before some " +
+			"result has any status.",
 		Attributes: dataSourceAttributes(reachabilitySchemaAttributes()),
 		Blocks:     map[string]schema.Block{"timeouts": b},
 	}
 }
 
 func (d *serverReachabilityDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd, problem := providerDataFrom(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected Data Source Configure Type", problem)
-		return
-	}
-	d.data = pd
+	d.data = providerDataFrom(req.ProviderData, "Data Source", &resp.Diagnostics)
 }
 
 func (d *serverReachabilityDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var checks types.List
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("checks"), &checks)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	validateChecks(checks, &resp.Diagnostics)
+	validateConfigChecks(ctx, req.Config, &resp.Diagnostics)
 }
 
 func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -79,7 +69,7 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	// Unset optional attributes read back as their defaults.
 	m.IPVersion = types.StringValue(s.ipVersion)
 	if m.AttemptTimeout.IsNull() {
-		m.AttemptTimeout = durationOf(mustDuration(defaultAttemptTimeout))
+		m.AttemptTimeout = durationOf(s.attemptTimeout)
 	}
 	m.MaxProbeRate = types.Float64Value(s.maxProbeRate)
 

@@ -184,14 +184,9 @@ func commonSettings(m commonModel, diags *diag.Diagnostics) settings {
 	s := settings{
 		ipVersion:            stringOr(m.IPVersion, defaultIPVersion),
 		pollInterval:         mustDuration(defaultPollInterval),
-		attemptTimeout:       mustDuration(defaultAttemptTimeout),
+		attemptTimeout:       durationOr(m.AttemptTimeout, mustDuration(defaultAttemptTimeout), diags),
 		maxProbeRate:         defaultMaxProbeRate,
 		consecutiveSuccesses: defaultConsecutiveSuccesses,
-	}
-	if !m.AttemptTimeout.IsNull() && !m.AttemptTimeout.IsUnknown() {
-		d, ds := m.AttemptTimeout.ValueGoDuration()
-		diags.Append(ds...)
-		s.attemptTimeout = d
 	}
 	if !m.MaxProbeRate.IsNull() && !m.MaxProbeRate.IsUnknown() {
 		s.maxProbeRate = m.MaxProbeRate.ValueFloat64()
@@ -201,11 +196,7 @@ func commonSettings(m commonModel, diags *diag.Diagnostics) settings {
 
 func resourceSettings(m resourceModel, diags *diag.Diagnostics) settings {
 	s := commonSettings(m.commonModel, diags)
-	if !m.PollInterval.IsNull() && !m.PollInterval.IsUnknown() {
-		d, ds := m.PollInterval.ValueGoDuration()
-		diags.Append(ds...)
-		s.pollInterval = d
-	}
+	s.pollInterval = durationOr(m.PollInterval, s.pollInterval, diags)
 	if !m.ConsecutiveSuccesses.IsNull() && !m.ConsecutiveSuccesses.IsUnknown() {
 		s.consecutiveSuccesses = int(m.ConsecutiveSuccesses.ValueInt64())
 	}
@@ -336,6 +327,16 @@ func stringOr(v types.String, def string) string {
 		return def
 	}
 	return v.ValueString()
+}
+
+// durationOr is v as a duration, or def when v is null or unknown.
+func durationOr(v durationValue, def time.Duration, diags *diag.Diagnostics) time.Duration {
+	if v.IsNull() || v.IsUnknown() {
+		return def
+	}
+	d, ds := v.ValueGoDuration()
+	diags.Append(ds...)
+	return d
 }
 
 func mustDuration(s string) time.Duration {

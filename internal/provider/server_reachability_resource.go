@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
@@ -58,54 +59,41 @@ func resourceTimeoutsBlock(ctx context.Context) schema.Block {
 }
 
 func (r *serverReachabilityResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, problem := providerDataFrom(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected Resource Configure Type", problem)
-		return
-	}
-	r.data = pd
+	r.data = providerDataFrom(req.ProviderData, "Resource", &resp.Diagnostics)
 }
 
 func (r *serverReachabilityResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var checks types.List
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("checks"), &checks)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	validateChecks(checks, &resp.Diagnostics)
+	validateConfigChecks(ctx, req.Config, &resp.Diagnostics)
 }
 
 func (r *serverReachabilityResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, ds := m.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(ds...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if r.apply(ctx, &m, operation{name: "create", timeout: timeout}, &resp.Diagnostics) {
-		resp.State.Raw = req.Plan.Raw // apply changed only the computed attributes
-		resp.Diagnostics.Append(setAttributes(ctx, &resp.State, m.computedAttributes())...)
-	}
+	r.applyPlan(ctx, "create", req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *serverReachabilityResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.applyPlan(ctx, "update", req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+// applyPlan is Create and Update (name): it verifies the plan under that
+// operation's timeout and, when apply says so, saves the plan with the
+// computed attributes.
+func (r *serverReachabilityResource) applyPlan(ctx context.Context, name string, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics) {
 	var m resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
-	timeout, ds := m.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(ds...)
-	if resp.Diagnostics.HasError() {
+	timeout, ds := m.Timeouts.Create(ctx, defaultCreateTimeout)
+	if name == "update" {
+		timeout, ds = m.Timeouts.Update(ctx, defaultUpdateTimeout)
+	}
+	diags.Append(ds...)
+	if diags.HasError() {
 		return
 	}
-	if r.apply(ctx, &m, operation{name: "update", timeout: timeout}, &resp.Diagnostics) {
-		resp.State.Raw = req.Plan.Raw // apply changed only the computed attributes
-		resp.Diagnostics.Append(setAttributes(ctx, &resp.State, m.computedAttributes())...)
+	if r.apply(ctx, &m, operation{name: name, timeout: timeout}, diags) {
+		state.Raw = plan.Raw // apply changed only the computed attributes
+		diags.Append(setAttributes(ctx, state, m.computedAttributes())...)
 	}
 }
 
@@ -157,6 +145,7 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 		return
 	}
 	s.once = true
+	op := operation{name: "read", timeout: timeout, once: true}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	check := m.commonModel // probe with a copy: state is kept as it is when the recheck passes
@@ -165,11 +154,11 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 	case !ok:
 		return
 	case errors.Is(out.err, context.Canceled):
-		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, operation{name: "read", timeout: timeout}, out.err))
+		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, op, out.err))
 	case out.report.Reachable && out.err == nil:
 		tflog.Debug(ctx, "recheck_on_refresh: every check still passes")
 	default:
-		_, detail := failureMessage(out.report, out.plan, operation{name: "read", timeout: timeout, once: true}, out.err)
+		_, detail := failureMessage(out.report, out.plan, op, out.err)
 		resp.Diagnostics.AddWarning("Media server no longer reachable",
 			"recheck_on_refresh is set and a check no longer passes, so the resource leaves the state and the next "+
 				"apply verifies it again.\n\n"+detail)

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -95,7 +96,8 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Most attempts started per second against this host, a number above 0; keeps " +
 				"large port ranges gentle. The cap holds across every `media_server_reachability` resource and " +
 				"data source of one provider that verifies the same `host` at the same time: they split it " +
-				"evenly, at the lowest rate any of them sets. Defaults to `500`.",
+				"evenly, at the lowest rate any of them sets. Defaults to `" +
+				strconv.FormatFloat(defaultMaxProbeRate, 'f', -1, 64) + "`.",
 			Default:    float64default.StaticFloat64(defaultMaxProbeRate),
 			Validators: []validator.Float64{validators.PositiveFloat64()},
 		},

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
@@ -28,6 +30,17 @@ var protocolOptions = []protocolOption{
 	{"min_cert_validity", []string{"tls", "https"}, func(c checkModel) attr.Value { return c.MinCertValidity }},
 	{"path", []string{"http", "https"}, func(c checkModel) attr.Value { return c.Path }},
 	{"expect_status", []string{"http", "https"}, func(c checkModel) attr.Value { return c.ExpectStatus }},
+}
+
+// validateConfigChecks is the ValidateConfig of the resource and of the data
+// source: it runs validateChecks on the configured checks.
+func validateConfigChecks(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
+	var checks types.List
+	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
+	if diags.HasError() {
+		return
+	}
+	validateChecks(checks, diags)
 }
 
 // validateChecks holds the rules that involve several attributes of one
