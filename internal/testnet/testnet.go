@@ -50,7 +50,15 @@ func TCPListenerOn(tb testing.TB, ip string) uint16 {
 // goroutine and more than once; cleanup runs it too.
 func StoppableTCPListener(tb testing.TB) (uint16, func()) {
 	tb.Helper()
-	ln, err := bindTCP(tb, loopback4, freePorts(tb, "tcp", 1))
+	// Another search (a parallel test's) can take the port between ours
+	// proving it free and binding it: search again then.
+	var ln net.Listener
+	var err error
+	for range 10 {
+		if ln, err = bindTCP(tb, loopback4, freePorts(tb, "tcp", 1)); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		tb.Fatalf("testnet: StoppableTCPListener: %v", err)
 	}
