@@ -82,7 +82,10 @@ func TestMainTF(t *testing.T) {
 		not  []string
 	}{
 		{name: "ours", p: ours, want: []string{`source = "mediareach/media"`, `"media_server_reachability" "r1"`,
-			`{ protocol = "tcp", port = 1002 }`, `create = "3s"`}, not: []string{"poll_interval"}},
+			`{ protocol = "tcp", ports = [1001, 1002] }`, `{ protocol = "tcp", port = 2001 }`, `create = "3s"`},
+			not: []string{"poll_interval", "port = 1002"}},
+		{name: "ours per port", p: oursPerPort, want: []string{`{ protocol = "tcp", port = 1001 }`,
+			`{ protocol = "tcp", port = 1002 }`}, not: []string{"ports ="}},
 		{name: "baseline", p: baseline, want: []string{`source = "mediareach/baseline"`, `ports = [1001, 1002]`, `"baseline_ports" "r1"`}},
 		{name: "terraform_data", p: terraformData, want: []string{`"terraform_data" "r1"`}, not: []string{"required_providers"}},
 	}

@@ -19,13 +19,14 @@ type target struct {
 type provider int
 
 const (
-	ours provider = iota
+	ours        provider = iota // one check per resource: `ports` lists its ports
+	oursPerPort                 // one check object per port, as in 20 separate checks
 	baseline
 	terraformData // the built-in terraform_data: no provider at all
 )
 
 func (p provider) String() string {
-	return [...]string{"ours", "baseline", "terraform_data"}[p]
+	return [...]string{"ours", "ours_per_port", "baseline", "terraform_data"}[p]
 }
 
 // mainTF is the configuration of one apply: one resource per target.
@@ -35,7 +36,7 @@ func (p provider) String() string {
 func mainTF(p provider, targets []target, createTimeout string) string {
 	var b strings.Builder
 	switch p {
-	case ours:
+	case ours, oursPerPort:
 		b.WriteString("terraform {\n  required_providers {\n    media = { source = \"mediareach/media\" }\n  }\n}\n")
 	case baseline:
 		b.WriteString("terraform {\n  required_providers {\n    baseline = { source = \"mediareach/baseline\" }\n  }\n}\n")
@@ -43,10 +44,15 @@ func mainTF(p provider, targets []target, createTimeout string) string {
 	for i, t := range targets {
 		b.WriteString("\n")
 		switch p {
-		case ours:
+		case ours, oursPerPort:
 			fmt.Fprintf(&b, "resource \"media_server_reachability\" \"r%d\" {\n  host = %q\n  checks = [\n", i, t.host)
-			for _, port := range t.ports {
-				fmt.Fprintf(&b, "    { protocol = \"tcp\", port = %d },\n", port)
+			switch {
+			case p == ours && len(t.ports) > 1:
+				fmt.Fprintf(&b, "    { protocol = \"tcp\", ports = %s },\n", portList(t.ports))
+			default:
+				for _, port := range t.ports {
+					fmt.Fprintf(&b, "    { protocol = \"tcp\", port = %d },\n", port)
+				}
 			}
 			b.WriteString("  ]\n")
 			if createTimeout != "" {

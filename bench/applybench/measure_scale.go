@@ -30,7 +30,7 @@ func (b *bench) scale(ctx context.Context) []row {
 	}
 	samples := map[provider][]time.Duration{}
 	for i := range b.cfg.scaleRuns {
-		for _, p := range []provider{ours, baseline, terraformData} {
+		for _, p := range []provider{ours, baseline, terraformData, oursPerPort} {
 			d, _, err := b.runApply(ctx, mainTF(p, targets, ""), scaleLimit, true)
 			if err != nil {
 				return []row{errorRow(order, name, err)}
@@ -39,8 +39,9 @@ func (b *bench) scale(ctx context.Context) []row {
 			b.debugf("   round %d %s: %s", i+1, p, secs(d))
 		}
 	}
-	o, base, data := samples[ours], samples[baseline], samples[terraformData]
+	o, base, data, perPort := samples[ours], samples[baseline], samples[terraformData], samples[oursPerPort]
 	b.logf("   ours:           %s", spread(o))
+	b.logf("   ours per port:  %s", spread(perPort))
 	b.logf("   baseline:       %s", spread(base))
 	b.logf("   terraform_data: %s", spread(data))
 	ratio := pairRatio(o, base)
@@ -59,6 +60,11 @@ func (b *bench) scale(ctx context.Context) []row {
 			order: "2c", measure: "  vs 50 terraform_data",
 			ours: secs(median(o)), baseline: secs(median(data)) + " (tf_data)",
 			rel: fmt.Sprintf("%.2fx", pairRatio(o, data)), target: "report",
+		},
+		{
+			order: "2d", measure: "  one check per port",
+			ours: secs(median(perPort)), baseline: secs(median(base)),
+			rel: fmt.Sprintf("%.2fx", pairRatio(perPort, base)), target: "report",
 		},
 	}
 }

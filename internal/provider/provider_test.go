@@ -43,6 +43,8 @@ func (c check) hcl() string {
 		switch v := c[k].(type) {
 		case string:
 			fmt.Fprintf(&b, "%s = %q", k, v) // HCL reads Go's escapes (\n) in quoted strings
+		case []int:
+			fmt.Fprintf(&b, "%s = [%s]", k, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(v)), ", "), "[]"))
 		default:
 			fmt.Fprintf(&b, "%s = %v", k, v)
 		}

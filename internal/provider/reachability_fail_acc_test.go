@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
 // A STUN port_range of 200 ports where the responder serves all but 20
@@ -160,4 +162,44 @@ func joinRE(words []string) string {
 		out += w
 	}
 	return out
+}
+
+// A ports list is one row: it passes when every port answers, and a closed
+// one is named in the error with the row's label.
+func TestAccReachability_portsListNamesClosedPort(t *testing.T) {
+	t.Parallel()
+	open1, open2 := int(testnet.TCPListener(t)), int(testnet.TCPListener(t))
+	closed := int(testnet.ClosedPort(t, "tcp"))
+	ports := []int{open2, open1}
+	// The row's label is the compact list, without spaces: "80,443,8000-8002".
+	label := func(ps ...int) string {
+		u := make([]uint16, len(ps))
+		for i, p := range ps {
+			u[i] = uint16(p)
+		}
+		return strings.ReplaceAll(verify.CompactPorts(u), " ", "")
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "ports": ports}), fast...),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("media_server_reachability.test", tfjsonpath.New("results"),
+						knownvalue.ListExact([]knownvalue.Check{knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"name":   knownvalue.StringExact("tcp/" + label(open1, open2)),
+							"port":   knownvalue.StringExact(label(open1, open2)),
+							"status": knownvalue.StringExact("open"),
+							"detail": knownvalue.StringExact("all 2 ports open"),
+						})})),
+				},
+			},
+			{
+				Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "ports": append(ports, closed)}),
+					append(fast, `timeouts { update = "2s" }`)...), // adding a port updates in place
+				ExpectError: regexp.MustCompile(`tcp 127\.0\.0\.1 \(127\.0\.0\.1 ports ` + label(open1, open2, closed) +
+					`\) from the machine running\s+Terraform: closed on\s+1 of\s+3 ports\s+\(closed:\s+` + fmt.Sprint(closed) + `\)`),
+			},
+		},
+	})
 }

@@ -51,6 +51,12 @@ func dataSourceAttribute(a rschema.Attribute) dschema.Attribute {
 			Computed: a.Computed, Sensitive: a.Sensitive, Description: a.Description,
 			MarkdownDescription: a.MarkdownDescription, Validators: a.Validators,
 		}
+	case rschema.ListAttribute:
+		return dschema.ListAttribute{
+			ElementType: a.ElementType, CustomType: a.CustomType, Required: a.Required, Optional: a.Optional,
+			Computed: a.Computed, Sensitive: a.Sensitive, Description: a.Description,
+			MarkdownDescription: a.MarkdownDescription, Validators: a.Validators,
+		}
 	case rschema.ListNestedAttribute:
 		return dschema.ListNestedAttribute{
 			NestedObject: dschema.NestedAttributeObject{Attributes: dataSourceAttributes(a.NestedObject.Attributes)},

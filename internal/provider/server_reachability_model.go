@@ -56,6 +56,7 @@ type checkModel struct {
 	Protocol        types.String  `tfsdk:"protocol"`
 	Transport       types.String  `tfsdk:"transport"`
 	Port            types.Int64   `tfsdk:"port"`
+	Ports           types.List    `tfsdk:"ports"`
 	PortRange       types.String  `tfsdk:"port_range"`
 	Sample          types.Int64   `tfsdk:"sample"`
 	ServerName      types.String  `tfsdk:"server_name"`
@@ -126,6 +127,7 @@ func checkFromValue(v attr.Value) (c checkModel, ok bool) {
 		Protocol:        attrAs[types.String](a, "protocol"),
 		Transport:       attrAs[types.String](a, "transport"),
 		Port:            attrAs[types.Int64](a, "port"),
+		Ports:           attrAs[types.List](a, "ports"),
 		PortRange:       attrAs[types.String](a, "port_range"),
 		Sample:          attrAs[types.Int64](a, "sample"),
 		ServerName:      attrAs[types.String](a, "server_name"),
@@ -253,6 +255,11 @@ func (c checkModel) spec() (verify.CheckSpec, error) {
 	}
 	if !c.Port.IsNull() {
 		s.Port = uint16(c.Port.ValueInt64())
+	}
+	for _, e := range c.Ports.Elements() {
+		if p, ok := e.(types.Int64); ok && !p.IsNull() && !p.IsUnknown() {
+			s.PortList = append(s.PortList, uint16(p.ValueInt64()))
+		}
 	}
 	if !c.PortRange.IsNull() {
 		first, last, err := validators.ParsePortRange(c.PortRange.ValueString())

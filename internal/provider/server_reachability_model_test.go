@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,11 +32,21 @@ func checkObjectType(t *testing.T) types.ObjectType {
 	return ot
 }
 
+// withTypedPorts gives a checkModel literal that leaves ports out a null
+// list of the schema's type: the zero types.List has no element type, which
+// the framework refuses to encode.
+func withTypedPorts(c checkModel) checkModel {
+	if c.Ports.ElementType(context.Background()) == nil {
+		c.Ports = types.ListNull(types.Int64Type)
+	}
+	return c
+}
+
 // checkObject encodes c with the framework's reflection: the reference that
 // checkFromValue must agree with.
 func checkObject(t *testing.T, c checkModel) types.Object {
 	t.Helper()
-	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes, c)
+	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes, withTypedPorts(c))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
@@ -47,13 +59,17 @@ func TestCheckFromValueRoundTrip(t *testing.T) {
 		"every attribute set": {
 			Name: types.StringValue("media"), Protocol: types.StringValue("https"),
 			Transport: types.StringValue("tcp"), Port: types.Int64Value(443), PortRange: types.StringValue("1-2"),
+			Ports:  types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(80), types.Int64Value(443)}),
 			Sample: types.Int64Value(1), ServerName: types.StringValue("turn.example.com"),
 			CACertPEM: types.StringValue("pem"), MinCertValidity: durationOf(time.Hour),
 			Path: types.StringValue("/health"), ExpectStatus: types.Int64Value(204),
 		},
-		"only required set, the rest null": {Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)},
+		"only required set, the rest null": {
+			Protocol: types.StringValue("tcp"), Port: types.Int64Value(1), Ports: types.ListNull(types.Int64Type),
+		},
 		"unknown attributes stay unknown": {
 			Protocol: types.StringUnknown(), Port: types.Int64Unknown(), PortRange: types.StringUnknown(),
+			Ports:           types.ListUnknown(types.Int64Type),
 			MinCertValidity: durationValue{GoDuration: timetypes.NewGoDurationUnknown()}, Sample: types.Int64Unknown(),
 		},
 	} {
@@ -63,7 +79,7 @@ func TestCheckFromValueRoundTrip(t *testing.T) {
 			if !ok {
 				t.Fatal("not decoded")
 			}
-			if got != c {
+			if !reflect.DeepEqual(got, c) {
 				t.Errorf("decoded\n%+v\nwant\n%+v", got, c)
 			}
 		})
@@ -78,7 +94,7 @@ func TestCheckFromValueNullOrUnknown(t *testing.T) {
 		"unknown":       types.ObjectUnknown(attrTypes),
 		"not an object": types.StringValue("tcp"),
 	} {
-		if c, ok := checkFromValue(v); ok || c != (checkModel{}) {
+		if c, ok := checkFromValue(v); ok || !reflect.DeepEqual(c, checkModel{}) {
 			t.Errorf("%s: got %+v, %v; want the zero checkModel, false", name, c, ok)
 		}
 	}
@@ -87,12 +103,13 @@ func TestCheckFromValueNullOrUnknown(t *testing.T) {
 func TestCheckModels(t *testing.T) {
 	t.Parallel()
 	ot := checkObjectType(t)
-	first := checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)}
-	second := checkModel{Protocol: types.StringValue("stun"), PortRange: types.StringValue("2-3")}
+	noPorts := types.ListNull(types.Int64Type)
+	first := checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1), Ports: noPorts}
+	second := checkModel{Protocol: types.StringValue("stun"), PortRange: types.StringValue("2-3"), Ports: noPorts}
 	list := func(elems ...attr.Value) types.List { return types.ListValueMust(ot, elems) }
 
 	checks, ok := checkModels(list(checkObject(t, first), checkObject(t, second)), new(diag.Diagnostics))
-	if !ok || len(checks) != 2 || checks[0] != first || checks[1] != second {
+	if !ok || !reflect.DeepEqual(checks, []checkModel{first, second}) {
 		t.Errorf("known list: got %+v, %v", checks, ok)
 	}
 	for name, tc := range map[string]struct {
@@ -153,6 +170,7 @@ func TestValidateChecksSkipsWhatIsNotKnown(t *testing.T) {
 		},
 		"unknown protocol and ports": {l: types.ListValueMust(ot, []attr.Value{checkObject(t, checkModel{
 			Protocol: types.StringUnknown(), Port: types.Int64Unknown(), PortRange: types.StringUnknown(),
+			Ports:      types.ListUnknown(types.Int64Type),
 			ServerName: types.StringValue("x"),
 		})})},
 		"bad duration": {l: types.ListValueMust(ot, []attr.Value{badDuration})},

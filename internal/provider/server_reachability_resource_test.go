@@ -24,6 +24,9 @@ func testModel(t *testing.T, checks ...checkModel) resourceModel {
 	if !ok {
 		t.Fatal("checks is not a list")
 	}
+	for i := range checks {
+		checks[i] = withTypedPorts(checks[i])
+	}
 	l, diags := types.ListValueFrom(t.Context(), lt.ElemType, checks)
 	if diags.HasError() {
 		t.Fatal(diags)

@@ -192,10 +192,23 @@ func checkAttributes() map[string]schema.Attribute {
 			Validators:          []validator.String{stringvalidator.OneOf(transports...)},
 		},
 		"port": schema.Int64Attribute{
-			Optional:            true,
-			MarkdownDescription: "The port to probe, 1 to 65535. Exactly one of `port` and `port_range` is required.",
+			Optional: true,
+			MarkdownDescription: "The port to probe, 1 to 65535. Exactly one of `port`, `ports` and `port_range` " +
+				"is required.",
 			// Exactly one of port and port_range: validateCheck, whose message names both paths.
 			Validators: []validator.Int64{int64validator.Between(1, 65535)},
+		},
+		"ports": schema.ListAttribute{
+			ElementType: types.Int64Type,
+			Optional:    true,
+			MarkdownDescription: fmt.Sprintf("Several ports to probe with the same protocol, each 1 to 65535, such "+
+				"as `[80, 443, 8443]`: one row in `results`, whose `detail` names the failing ports (at most %d "+
+				"ports). One check with many ports keeps plans small: Terraform handles one object instead of "+
+				"one per port, which makes a large apply several times faster.", verify.MaxPortsPerCheck),
+			Validators: []validator.List{
+				listvalidator.SizeBetween(1, verify.MaxPortsPerCheck),
+				listvalidator.ValueInt64sAre(int64validator.Between(1, 65535)),
+			},
 		},
 		"port_range": schema.StringAttribute{
 			Optional: true,

@@ -162,6 +162,11 @@ func defaultValue(t *testing.T, a rschema.Attribute) (string, bool) {
 		var resp defaults.BoolResponse
 		a.Default.DefaultBool(ctx, defaults.BoolRequest{}, &resp)
 		return strconv.FormatBool(resp.PlanValue.ValueBool()), true
+	case rschema.ListAttribute:
+		if a.Default != nil {
+			t.Fatal("defaultValue: add reading a list Default")
+		}
+		return "", false
 	case rschema.MapAttribute, rschema.ListNestedAttribute:
 		return "", false
 	default:

@@ -76,26 +76,32 @@ func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
 	validatePortCount(at, c, diags)
 }
 
-// validatePorts wants exactly one of port and port_range, and sample only
-// with port_range. (The framework's ExactlyOneOf and AlsoRequires name
+// validatePorts wants exactly one of port, ports and port_range, and sample
+// only with port_range. (The framework's ExactlyOneOf and AlsoRequires name
 // relative paths such as "checks[0].port.<.port_range" in their messages.)
 func validatePorts(at path.Path, c checkModel, diags *diag.Diagnostics) {
-	if c.Port.IsUnknown() || c.PortRange.IsUnknown() {
+	if c.Port.IsUnknown() || c.Ports.IsUnknown() || c.PortRange.IsUnknown() {
 		return
 	}
-	port, rng := at.AtName("port"), at.AtName("port_range")
+	port, ports, rng := at.AtName("port"), at.AtName("ports"), at.AtName("port_range")
+	set := 0
+	for _, v := range []attr.Value{c.Port, c.Ports, c.PortRange} {
+		if !v.IsNull() {
+			set++
+		}
+	}
 	switch {
-	case c.Port.IsNull() && c.PortRange.IsNull():
+	case set == 0:
 		diags.AddAttributeError(at, "Missing port",
-			fmt.Sprintf("Exactly one of %s (a port such as 3478) and %s (a range such as \"10000-10999\") "+
-				"must be set; neither is.", port, rng))
-	case !c.Port.IsNull() && !c.PortRange.IsNull():
-		diags.AddAttributeError(rng, "Conflicting ports",
-			fmt.Sprintf("Exactly one of %s and %s must be set; both are. Remove one of them.", port, rng))
+			fmt.Sprintf("Exactly one of %s (a port such as 3478), %s (a list such as [80, 443]) and %s (a range "+
+				"such as \"10000-10999\") must be set; none is.", port, ports, rng))
+	case set > 1:
+		diags.AddAttributeError(at, "Conflicting ports",
+			fmt.Sprintf("Exactly one of %s, %s and %s must be set; %d are. Keep one of them.", port, ports, rng, set))
 	case !c.Sample.IsNull() && c.PortRange.IsNull():
 		diags.AddAttributeError(at.AtName("sample"), "Sample without a range",
-			fmt.Sprintf("Attribute %s applies only with %s; %s probes one port. Remove sample.",
-				at.AtName("sample"), rng, port))
+			fmt.Sprintf("Attribute %s applies only with %s: it picks ports from a range. Remove sample.",
+				at.AtName("sample"), rng))
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // a reserved TEST-NET address: nothing here may reach it.
 func TestValidation_badInputsFailAtPlan(t *testing.T) {
 	t.Parallel()
-	const host = "192.0.2.1"
+	const host = "127.0.0.1" // every case fails at plan: nothing is probed
 	tcp := func(extra check) string {
 		c := check{"protocol": "tcp", "port": 443}
 		for k, v := range extra {
@@ -43,9 +43,17 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 			`Attribute checks[1].expect_status value must be between 100 and 599, got: 42`},
 		{"empty checks", "[]", `Attribute checks list must contain at least 1 elements, got: 0`},
 		{"port and port_range", tcp(check{"port_range": "10000-10010"}),
-			`Exactly one of checks[0].port and checks[0].port_range must be set; both are.`},
-		{"neither port nor port_range", checksHCL(check{"protocol": "tcp"}),
-			`Exactly one of checks[0].port (a port such as 3478) and checks[0].port_range (a range such as "10000-10999") must be set; neither is.`},
+			`Exactly one of checks[0].port, checks[0].ports and checks[0].port_range must be set; 2 are.`},
+		{"port and ports", tcp(check{"ports": []int{80, 443}}),
+			`Exactly one of checks[0].port, checks[0].ports and checks[0].port_range must be set; 2 are.`},
+		{"no port at all", checksHCL(check{"protocol": "tcp"}),
+			`Exactly one of checks[0].port (a port such as 3478), checks[0].ports (a list such as [80, 443]) and checks[0].port_range (a range such as "10000-10999") must be set; none is.`},
+		{"empty ports", checksHCL(check{"protocol": "tcp", "ports": []int{}}),
+			`Attribute checks[0].ports list must contain at least 1 elements and at most 4096 elements, got: 0`},
+		{"port 0 in ports", checksHCL(check{"protocol": "tcp", "ports": []int{80, 0}}),
+			`Attribute checks[0].ports[1] value must be between 1 and 65535, got: 0`},
+		{"sample with ports", checksHCL(check{"protocol": "tcp", "ports": []int{80, 443}, "sample": 2}),
+			`Attribute checks[0].sample applies only with checks[0].port_range`},
 		{"reversed range", checksHCL(check{"protocol": "stun", "port_range": "11000-10000"}),
 			`Attribute checks[0].port_range must be a port range "FIRST-LAST" such as "10000-10999", with 1 <= FIRST <= LAST <= 65535 (first port 11000 is above last port 10000), got: "11000-10000"`},
 		{"range too large", checksHCL(check{"protocol": "stun", "port_range": "1-65535"}),

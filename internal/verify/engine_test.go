@@ -286,6 +286,7 @@ func TestCheckSpecPorts(t *testing.T) {
 		{"range", verify.CheckSpec{First: 10, Last: 13}, []uint16{10, 11, 12, 13}},
 		{"sample keeps both ends", verify.CheckSpec{First: 10000, Last: 10999, Sample: 5}, []uint16{10000, 10249, 10499, 10749, 10999}},
 		{"sample larger than range", verify.CheckSpec{First: 1, Last: 2, Sample: 10}, []uint16{1, 2}},
+		{"list sorted without duplicates", verify.CheckSpec{PortList: []uint16{443, 80, 443, 8443}}, []uint16{80, 443, 8443}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.spec.Ports()
@@ -307,6 +308,7 @@ func TestCheckSpecNames(t *testing.T) {
 		{verify.CheckSpec{Protocol: "tcp", Port: 443}, "tcp/443"},
 		{verify.CheckSpec{Protocol: "stun", Port: 3478}, "stun/3478/udp"},
 		{verify.CheckSpec{Protocol: "stun", Transport: "tcp", First: 1, Last: 9}, "stun/1-9/tcp"},
+		{verify.CheckSpec{Protocol: "tcp", PortList: []uint16{8002, 80, 8000, 443, 8001}}, "tcp/80,443,8000-8002"},
 	} {
 		if got := tc.spec.DefaultName(); got != tc.want {
 			t.Errorf("DefaultName() = %q, want %q", got, tc.want)

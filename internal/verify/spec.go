@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mediareach/terraform-provider-media/internal/probe"
@@ -19,8 +21,10 @@ type CheckSpec struct {
 	Name      string // "" = DefaultName
 	Protocol  string // tcp, stun, tls, http, https
 	Transport string // stun only: udp (default) or tcp
-	// Port, or when Port is 0 the inclusive range First..Last.
+	// Port, or a list of ports (PortList), or else the inclusive range
+	// First..Last.
 	Port        uint16
+	PortList    []uint16
 	First, Last uint16
 	// Sample > 0 probes only that many ports of the range, spread evenly,
 	// both ends included.
@@ -34,12 +38,17 @@ type CheckSpec struct {
 	ExpectStatus int    // 0 = 200
 }
 
-// Label is how a row names the spec's ports: "3478" or "10000-10999".
+// Label is how a row names the spec's ports: "3478", "10000-10999", or
+// for a list "80,443,8000-8002".
 func (s CheckSpec) Label() string {
-	if s.Port != 0 {
+	switch {
+	case s.Port != 0:
 		return strconv.Itoa(int(s.Port))
+	case len(s.PortList) > 0:
+		return strings.ReplaceAll(CompactPorts(s.PortList), " ", "")
+	default:
+		return fmt.Sprintf("%d-%d", s.First, s.Last)
 	}
-	return fmt.Sprintf("%d-%d", s.First, s.Last)
 }
 
 // DefaultName is the row name when none is configured (see
@@ -72,6 +81,16 @@ func (s CheckSpec) transport() string {
 func (s CheckSpec) Ports() ([]uint16, error) {
 	if s.Port != 0 {
 		return []uint16{s.Port}, nil
+	}
+	if len(s.PortList) > 0 {
+		ports := slices.Compact(slices.Sorted(slices.Values(s.PortList)))
+		if ports[0] == 0 {
+			return nil, errors.New("port 0 in ports")
+		}
+		if len(ports) > MaxPortsPerCheck {
+			return nil, fmt.Errorf("ports lists %d ports, more than the %d allowed", len(ports), MaxPortsPerCheck)
+		}
+		return ports, nil
 	}
 	if s.First == 0 || s.Last < s.First {
 		return nil, fmt.Errorf("port range %d-%d is empty or starts at 0", s.First, s.Last)
