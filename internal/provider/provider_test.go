@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -44,7 +45,11 @@ func (c check) hcl() string {
 		case string:
 			fmt.Fprintf(&b, "%s = %q", k, v) // HCL reads Go's escapes (\n) in quoted strings
 		case []int:
-			fmt.Fprintf(&b, "%s = [%s]", k, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(v)), ", "), "[]"))
+			items := make([]string, len(v))
+			for i, n := range v {
+				items[i] = strconv.Itoa(n)
+			}
+			fmt.Fprintf(&b, "%s = [%s]", k, strings.Join(items, ", "))
 		default:
 			fmt.Fprintf(&b, "%s = %v", k, v)
 		}

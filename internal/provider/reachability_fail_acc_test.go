@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -171,13 +170,13 @@ func TestAccReachability_portsListNamesClosedPort(t *testing.T) {
 	open1, open2 := int(testnet.TCPListener(t)), int(testnet.TCPListener(t))
 	closed := int(testnet.ClosedPort(t, "tcp"))
 	ports := []int{open2, open1}
-	// The row's label is the compact list, without spaces: "80,443,8000-8002".
+	// The row's label is the engine's, e.g. "80,443,8000-8002".
 	label := func(ps ...int) string {
 		u := make([]uint16, len(ps))
 		for i, p := range ps {
 			u[i] = uint16(p)
 		}
-		return strings.ReplaceAll(verify.CompactPorts(u), " ", "")
+		return verify.CheckSpec{PortList: u}.Label()
 	}
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
