@@ -25,7 +25,8 @@ if [[ "${BENCH_GO:-1}" != 0 ]]; then
 	if [[ -n "${BENCH_TIME:-}" ]]; then
 		args+=(-benchtime "$BENCH_TIME")
 	fi
-	go test "${args[@]}" ./internal/...
+	# bench/baseline has the same RPC benchmark as internal/provider: the floor.
+	go test "${args[@]}" ./internal/... ./bench/baseline
 fi
 
 if [[ "${BENCH_APPLY:-1}" == 0 ]]; then

@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +105,51 @@ func TestMainTF(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPlacementRows(t *testing.T) {
+	ms := func(xs ...int) []time.Duration {
+		ds := make([]time.Duration, len(xs))
+		for i, x := range xs {
+			ds[i] = time.Duration(x) * time.Millisecond
+		}
+		return ds
+	}
+	p := &placement{ours: ms(130, 150, 125), base: ms(120, 120, 144)}
+	if got := argmin(p.ours); got != 2 {
+		t.Errorf("argmin(ours) = %d, want 2", got)
+	}
+	rows := p.rows()
+	if len(rows) != 1 {
+		t.Fatalf("rows = %v, want one", rows)
+	}
+	r := rows[0]
+	if r.ours != "0.125s-0.150s" || r.baseline != "0.120s-0.144s" || r.rel != "1.20x / 1.20x" || r.verdict != info {
+		t.Errorf("row = %+v", r)
+	}
+	if (*placement)(nil).rows() != nil {
+		t.Error("one copy (no ranking) must add no row")
+	}
+}
+
+func TestInstallProviders(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "copy")
+	for _, name := range []string{"terraform-provider-media", "terraform-provider-baseline"} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := installProviders(dst, src, src); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"terraform-provider-media", "terraform-provider-baseline"} {
+		fi, err := os.Stat(filepath.Join(dst, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dst, name)); string(got) != name || fi.Mode().Perm()&0o100 == 0 {
+			t.Errorf("%s: content %q, mode %v", name, got, fi.Mode())
+		}
 	}
 }

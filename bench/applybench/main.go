@@ -54,6 +54,7 @@ type config struct {
 	verifyTest  string // `go test -c` binary of internal/verify
 	tmp         string // parent of every working directory; "" = a new one
 
+	copies  int  // installed copies of each provider; measures use the fastest (placement.go)
 	quick   bool // one repetition each, and never a failing exit status
 	verbose bool
 	only    map[string]bool
@@ -86,7 +87,13 @@ func run() int {
 	}
 	defer b.close()
 
-	var rows []row
+	b.logf("== placement: %d copies of each provider", cfg.copies)
+	placed, err := b.place(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "applybench: installing the providers:", err)
+		return 1
+	}
+	rows := placed.rows()
 	for _, m := range measures {
 		if !cfg.only[m.name] {
 			continue
@@ -128,6 +135,7 @@ func parseConfig(args []string) (config, error) {
 	fs.BoolVar(&c.verbose, "v", os.Getenv("BENCH_VERBOSE") == "1", "print every apply [BENCH_VERBOSE=1]")
 	fs.StringVar(&only, "only", os.Getenv("BENCH_MEASURES"), "comma-separated measures to run: "+strings.Join(names, ",")+" [BENCH_MEASURES]")
 	fs.IntVar(&runs, "runs", runs, "repetitions of every measure, overriding the defaults below [BENCH_RUNS]")
+	fs.IntVar(&c.copies, "copies", envInt("BENCH_COPIES", 4), "copies of each provider to rank; measures use each one's fastest [BENCH_COPIES]")
 	fs.IntVar(&c.startupRuns, "startup-runs", 15, "ours/baseline pairs of the 1 x 1 apply")
 	fs.IntVar(&c.unblockSweeps, "unblock-sweeps", 2, "sweeps over the unblock offsets")
 	fs.IntVar(&c.unblockOffsets, "unblock-offsets", 5, "offsets spread over one poll_interval (>= 5)")
@@ -147,11 +155,12 @@ func parseConfig(args []string) (config, error) {
 	}
 	if c.quick {
 		c.startupRuns, c.unblockSweeps, c.scaleRuns, c.failureRuns, c.cancelRuns = 1, 1, 1, 1, 1
+		c.copies = 1
 	}
 	if c.unblockOffsets < 5 {
 		return c, errors.New("-unblock-offsets: issue 4 asks for at least 5 offsets over one poll_interval")
 	}
-	if c.startupRuns < 1 || c.unblockSweeps < 1 || c.scaleRuns < 1 || c.failureRuns < 1 || c.cancelRuns < 1 {
+	if c.startupRuns < 1 || c.copies < 1 || c.unblockSweeps < 1 || c.scaleRuns < 1 || c.failureRuns < 1 || c.cancelRuns < 1 {
 		return c, errors.New("every repetition count must be at least 1")
 	}
 	c.only = map[string]bool{}

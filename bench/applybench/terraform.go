@@ -21,6 +21,9 @@ type bench struct {
 	ownTmp  bool
 	env     []string
 	nextDir int
+	// cliConfig is terraform's CLI configuration: dev_overrides for both
+	// providers, pointing at the copies that place chose.
+	cliConfig string
 
 	// ours1x1 holds our 1 x 1 open-port applies (the start-up measure);
 	// scale and failure compare against their median.
@@ -38,30 +41,15 @@ func newBench(cfg config) (*bench, error) {
 		}
 		b.tmp, b.ownTmp = dir, true
 	}
-	b.tmp = filepath.Join(b.tmp, "work")
+	tmp, err := filepath.Abs(filepath.Join(b.tmp, "work"))
+	if err != nil {
+		return nil, err
+	}
+	b.tmp = tmp
 	if err := os.MkdirAll(b.tmp, 0o755); err != nil {
 		return nil, err
 	}
-	providerDir, err := filepath.Abs(cfg.providerDir)
-	if err != nil {
-		return nil, err
-	}
-	baselineDir, err := filepath.Abs(cfg.baselineDir)
-	if err != nil {
-		return nil, err
-	}
-	cliConfig := filepath.Join(b.tmp, "terraformrc")
-	rc := fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "mediareach/media"    = %q
-    "mediareach/baseline" = %q
-  }
-  direct {}
-}
-`, providerDir, baselineDir)
-	if err := os.WriteFile(cliConfig, []byte(rc), 0o644); err != nil {
-		return nil, err
-	}
+	b.cliConfig = filepath.Join(b.tmp, "terraformrc")
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch {
@@ -71,8 +59,22 @@ func newBench(cfg config) (*bench, error) {
 		}
 		b.env = append(b.env, kv)
 	}
-	b.env = append(b.env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+cliConfig)
+	b.env = append(b.env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+b.cliConfig)
 	return b, nil
+}
+
+// writeCLIConfig points the dev_overrides at the directories holding
+// terraform-provider-media and terraform-provider-baseline.
+func (b *bench) writeCLIConfig(oursDir, baseDir string) error {
+	rc := fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "mediareach/media"    = %q
+    "mediareach/baseline" = %q
+  }
+  direct {}
+}
+`, oursDir, baseDir)
+	return os.WriteFile(b.cliConfig, []byte(rc), 0o644)
 }
 
 // close removes every working directory.
