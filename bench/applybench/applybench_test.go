@@ -153,3 +153,18 @@ func TestInstallProviders(t *testing.T) {
 		}
 	}
 }
+
+func TestAppliesTerraform(t *testing.T) {
+	for _, tt := range []struct {
+		only map[string]bool
+		want bool
+	}{
+		{map[string]bool{"engine": true}, false},
+		{map[string]bool{"engine": true, "startup": true}, true},
+		{map[string]bool{"cancel": true}, true},
+	} {
+		if got := (config{only: tt.only}).appliesTerraform(); got != tt.want {
+			t.Errorf("appliesTerraform(%v) = %v, want %v", tt.only, got, tt.want)
+		}
+	}
+}

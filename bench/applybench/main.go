@@ -87,13 +87,20 @@ func run() int {
 	}
 	defer b.close()
 
-	b.logf("== placement: %d copies of each provider", cfg.copies)
-	placed, err := b.place(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "applybench: installing the providers:", err)
-		return 1
+	var rows []row
+	if cfg.appliesTerraform() {
+		b.logf("== placement: %d copies of each provider", cfg.copies)
+		placed, err := b.place(ctx)
+		switch {
+		case ctx.Err() != nil:
+			fmt.Fprintln(os.Stderr, "applybench: interrupted")
+			return 130
+		case err != nil:
+			fmt.Fprintln(os.Stderr, "applybench: placing the providers:", err)
+			return 1
+		}
+		rows = placed.rows()
 	}
-	rows := placed.rows()
 	for _, m := range measures {
 		if !cfg.only[m.name] {
 			continue
@@ -190,6 +197,17 @@ func parseConfig(args []string) (config, error) {
 		c.terraform = p
 	}
 	return c, nil
+}
+
+// appliesTerraform reports whether a selected measure runs terraform, the
+// only ones that need the providers installed.
+func (c config) appliesTerraform() bool {
+	for m := range c.only {
+		if m != "engine" {
+			return true
+		}
+	}
+	return false
 }
 
 func envInt(name string, def int) int {

@@ -14,8 +14,9 @@ import (
 // Identical bytes do not run at one speed on these machines: the same
 // provider binary, copied to several files, gives 1 x 1 applies that differ
 // by up to 20 % between the copies (each copy steady across its own runs).
-// The time goes to the plugin's start-up, mostly go-plugin's per-launch P-521
-// certificate, whose speed depends on the pages the copy landed in. One
+// The time goes to the plugin's start-up, mostly go-plugin's per-launch
+// P-521 certificate, whose code runs at different speeds from different
+// copies of the file (probably the physical pages each copy landed in). One
 // unlucky copy of either provider moves the start-up ratio by more than its
 // 5 % target. So each provider is installed as several copies, the way
 // `terraform init` writes a provider (a plain buffered copy), a few 1 x 1

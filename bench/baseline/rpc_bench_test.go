@@ -2,95 +2,90 @@ package main
 
 import (
 	"context"
-	"net"
-	"net/netip"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
-// BenchmarkRPC is internal/provider's BenchmarkRPC for the baseline: the
-// plugin's calls in each Terraform step of a 1 x 1 apply, a new server per
-// iteration. Their difference is the framework's work for our larger schema.
+const benchTypeName = "baseline_ports"
+
+// BenchmarkRPC is internal/provider's BenchmarkRPC for the baseline, with
+// the same steps: 0 the schema; 1 validate; 2 plan (configure, validate,
+// plan); 3 apply (the plan step's calls, then apply). The difference between
+// the two is the framework's work for our larger schema.
 func BenchmarkRPC(b *testing.B) {
-	ln, err := (&net.ListenConfig{}).Listen(b.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.Close()
-		}
-	}()
-	port := int(netip.MustParseAddrPort(ln.Addr().String()).Port())
-	// Each step is a launch: schema, validate, plan, and the apply step.
-	for steps, name := range []string{"schema", "validate", "plan", "apply"} {
+	port := int(testnet.TCPListener(b))
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"host": tftypes.String, "ports": tftypes.List{ElementType: tftypes.Number}, "id": tftypes.String,
+	}}
+	config := encode(b, typ, tftypes.NewValue(typ, map[string]tftypes.Value{
+		"host":  tftypes.NewValue(tftypes.String, "127.0.0.1"),
+		"ports": tftypes.NewValue(typ.AttributeTypes["ports"], []tftypes.Value{tftypes.NewValue(tftypes.Number, port)}),
+		"id":    tftypes.NewValue(tftypes.String, nil),
+	}))
+	null := encode(b, typ, tftypes.NewValue(typ, nil))
+	empty := tftypes.Object{AttributeTypes: map[string]tftypes.Type{}}
+	providerConfig := encode(b, empty, tftypes.NewValue(empty, map[string]tftypes.Value{}))
+	ctx := context.Background()
+	for step, name := range []string{"schema", "validate", "plan", "apply"} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				launch(b, port, steps)
+				srv, err := providerserver.NewProtocol6WithError(newProvider())()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if step == 0 {
+					s, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+					if err != nil || len(s.Diagnostics) > 0 {
+						b.Fatalf("GetProviderSchema: %v %v", err, s)
+					}
+					continue
+				}
+				if step >= 2 {
+					c, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &providerConfig})
+					if err != nil || len(c.Diagnostics) > 0 {
+						b.Fatalf("ConfigureProvider: %v %v", err, c)
+					}
+				}
+				v, err := srv.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
+					TypeName: benchTypeName, Config: &config,
+				})
+				if err != nil || len(v.Diagnostics) > 0 {
+					b.Fatalf("ValidateResourceConfig: %v %v", err, v)
+				}
+				if step < 2 {
+					continue
+				}
+				p, err := srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+					TypeName: benchTypeName, Config: &config, PriorState: &null, ProposedNewState: &config,
+				})
+				if err != nil || len(p.Diagnostics) > 0 {
+					b.Fatalf("PlanResourceChange: %v %v", err, p)
+				}
+				if step < 3 {
+					continue
+				}
+				a, err := srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+					TypeName: benchTypeName, Config: &config, PriorState: &null, PlannedState: p.PlannedState,
+				})
+				if err != nil || len(a.Diagnostics) > 0 {
+					b.Fatalf("ApplyResourceChange: %v %v", err, a)
+				}
 			}
 		})
 	}
 }
 
-// launch serves a new baseline and makes the calls of one Terraform step:
-// steps 0 (schema only) to 3 (validate, plan, apply).
-func launch(b *testing.B, port, steps int) {
-	ctx := context.Background()
-	srv, err := providerserver.NewProtocol6WithError(newProvider())()
+func encode(tb testing.TB, typ tftypes.Type, v tftypes.Value) tfprotov6.DynamicValue {
+	tb.Helper()
+	dv, err := tfprotov6.NewDynamicValue(typ, v)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	sch, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil || steps == 0 {
-		return
-	}
-	const typeName = "baseline_ports"
-	typ := sch.ResourceSchemas[typeName].ValueType()
-	config, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, map[string]tftypes.Value{
-		"host":  tftypes.NewValue(tftypes.String, "127.0.0.1"),
-		"ports": tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, []tftypes.Value{tftypes.NewValue(tftypes.Number, port)}),
-		"id":    tftypes.NewValue(tftypes.String, nil),
-	}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	null, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, nil))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var diags []*tfprotov6.Diagnostic
-	v, err := srv.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: typeName, Config: &config})
-	if err == nil {
-		diags = v.Diagnostics
-	}
-	if err == nil && steps >= 2 {
-		var p *tfprotov6.PlanResourceChangeResponse
-		p, err = srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
-			TypeName: typeName, Config: &config, PriorState: &null, ProposedNewState: &config,
-		})
-		if err == nil {
-			diags = append(diags, p.Diagnostics...)
-		}
-		if err == nil && steps == 3 {
-			var a *tfprotov6.ApplyResourceChangeResponse
-			a, err = srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
-				TypeName: typeName, Config: &config, PriorState: &null, PlannedState: p.PlannedState,
-			})
-			if err == nil {
-				diags = append(diags, a.Diagnostics...)
-			}
-		}
-	}
-	if err != nil || len(diags) > 0 {
-		b.Fatalf("step %d: %v %v", steps, err, diags)
-	}
+	return dv
 }

@@ -1,6 +1,6 @@
 // Package tlswarm shortens every plugin launch: imported by main.go, it
-// starts, while the remaining packages initialise, the one computation that
-// each launch must finish before Terraform can talk to the plugin.
+// starts, while the remaining packages initialise, a computation that each
+// launch must finish before Terraform can talk to the plugin.
 //
 // Terraform launches the plugin four times in a small apply, and each time
 // go-plugin generates a fresh P-521 certificate for the mTLS connection
@@ -34,18 +34,25 @@ func start(getenv func(string) string) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = buildTable()
+		_, _ = baseMult()
 	}()
 	return done
 }
 
-// buildTable makes one P-521 scalar base multiplication, which builds the
-// table that every later one (go-plugin's key and certificate) shares. A
-// fixed private key of 1 needs no randomness: importing crypto/rand would
-// make this package initialise later, leaving less time to hide the work.
-func buildTable() error {
+// baseMult makes one P-521 scalar base multiplication, which builds the
+// table that every later one (go-plugin's key and certificate) shares, and
+// returns its result: the public key of the private key 1, the base point.
+// The fixed key needs no randomness. Packages initialise in import-path
+// order once their imports have, and crypto/rand would have this package
+// wait for math/big and others, leaving less time to hide the work.
+func baseMult() ([]byte, error) {
 	key := make([]byte, 66)
 	key[len(key)-1] = 1
-	_, err := ecdh.P521().NewPrivateKey(key)
-	return err
+	k, err := ecdh.P521().NewPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	// PublicKey, not only NewPrivateKey: a release that computes the public
+	// key lazily must still do the multiplication here.
+	return k.PublicKey().Bytes(), nil
 }

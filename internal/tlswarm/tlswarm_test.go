@@ -1,15 +1,24 @@
 package tlswarm
 
 import (
+	"bytes"
+	"crypto/elliptic"
 	"testing"
 	"time"
 )
 
-// TestBuildTable guards the warm-up against a Go release that rejects the
-// fixed key: the work would then silently move back onto the critical path.
-func TestBuildTable(t *testing.T) {
-	if err := buildTable(); err != nil {
+// TestBaseMult guards the warm-up against a Go release that rejects the
+// fixed key or skips the multiplication: the work would then silently move
+// back onto the critical path. 1 x G is G.
+func TestBaseMult(t *testing.T) {
+	got, err := baseMult()
+	if err != nil {
 		t.Fatalf("P-521 scalar base multiplication with the fixed key: %v", err)
+	}
+	p := elliptic.P521().Params()
+	want := append([]byte{4}, append(p.Gx.FillBytes(make([]byte, 66)), p.Gy.FillBytes(make([]byte, 66))...)...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("1 x G = %x, want the base point %x", got, want)
 	}
 }
 
