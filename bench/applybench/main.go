@@ -143,7 +143,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&only, "only", os.Getenv("BENCH_MEASURES"), "comma-separated measures to run: "+strings.Join(names, ",")+" [BENCH_MEASURES]")
 	fs.IntVar(&runs, "runs", runs, "repetitions of every measure, overriding the defaults below [BENCH_RUNS]")
 	fs.IntVar(&c.copies, "copies", envInt("BENCH_COPIES", 4), "copies of each provider to rank; measures use each one's fastest [BENCH_COPIES]")
-	fs.IntVar(&c.startupRuns, "startup-runs", 15, "ours/baseline pairs of the 1 x 1 apply")
+	fs.IntVar(&c.startupRuns, "startup-runs", 30, "ours/baseline pairs of the 1 x 1 apply")
 	fs.IntVar(&c.unblockSweeps, "unblock-sweeps", 2, "sweeps over the unblock offsets")
 	fs.IntVar(&c.unblockOffsets, "unblock-offsets", 5, "offsets spread over one poll_interval (>= 5)")
 	fs.IntVar(&c.scaleRuns, "scale-runs", 5, "rounds of the 50 x 20 applies")
