@@ -27,11 +27,10 @@ import (
 // placementRuns is the 1 x 1 applies per copy and provider that rank the copies.
 const placementRuns = 3
 
-// placement is the outcome of choosing the copies: each copy's median 1 x 1
-// apply, per provider, and which copy was chosen.
+// placement is the outcome of ranking the copies: each copy's median 1 x 1
+// apply, per provider.
 type placement struct {
-	ours, base         []time.Duration
-	oursBest, baseBest int
+	ours, base []time.Duration
 }
 
 // place installs cfg.copies copies of both providers under b.tmp, ranks them,
@@ -79,11 +78,10 @@ func (b *bench) place(ctx context.Context) (*placement, error) {
 		p.ours = append(p.ours, median(s[0]))
 		p.base = append(p.base, median(s[1]))
 	}
-	p.oursBest = argmin(p.ours)
-	p.baseBest = argmin(p.base)
-	b.logf("   ours by copy:     %s -> copy %d", durations(p.ours), p.oursBest+1)
-	b.logf("   baseline by copy: %s -> copy %d", durations(p.base), p.baseBest+1)
-	return p, b.writeCLIConfig(dirs[p.oursBest], dirs[p.baseBest])
+	oursBest, baseBest := argmin(p.ours), argmin(p.base)
+	b.logf("   ours by copy:     %s -> copy %d", durations(p.ours), oursBest+1)
+	b.logf("   baseline by copy: %s -> copy %d", durations(p.base), baseBest+1)
+	return p, b.writeCLIConfig(dirs[oursBest], dirs[baseBest])
 }
 
 // rows reports the spread between copies of the same bytes.
