@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -14,11 +15,14 @@ import (
 type fakeResolver struct {
 	answers map[string][]netip.Addr // key: network + " " + host
 	err     error
+	mu      sync.Mutex
 	calls   []string
 }
 
 func (f *fakeResolver) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
+	f.mu.Lock()
 	f.calls = append(f.calls, network+" "+host)
+	f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -34,21 +38,20 @@ func addrs(ss ...string) []netip.Addr {
 }
 
 func TestResolve(t *testing.T) {
-	mixed := addrs("2001:db8::1", "192.0.2.1", "::ffff:192.0.2.1", "192.0.2.2", "2001:db8::1", "2001:db8::2")
 	r := &fakeResolver{answers: map[string][]netip.Addr{
-		"ip media.example":      mixed,
-		"ip4 media.example":     addrs("192.0.2.1", "192.0.2.2"),
-		"ip6 media.example":     addrs("2001:db8::1", "::ffff:192.0.2.1"),
-		"ip6 v4only.example":    addrs("::ffff:192.0.2.9"),
-		"ip4 v6only.example":    nil,
-		"ip empty.example":      nil,
-		"ip mapped.example":     addrs("::ffff:198.51.100.1"),
-		"ip duplicates.example": addrs("192.0.2.1", "192.0.2.1"),
+		"ip4 media.example":      addrs("192.0.2.1", "192.0.2.2", "192.0.2.1"),
+		"ip6 media.example":      addrs("2001:db8::1", "::ffff:192.0.2.1", "2001:db8::2"),
+		"ip6 v4only.example":     addrs("::ffff:192.0.2.9"),
+		"ip4 v6only.example":     nil,
+		"ip4 mapped.example":     addrs("::ffff:198.51.100.1"),
+		"ip4 duplicates.example": addrs("192.0.2.1", "192.0.2.1"),
+		"ip4 sinkhole.example":   addrs("0.0.0.0"),
+		"ip6 sinkhole.example":   addrs("::"),
 	}}
 	tests := []struct {
 		name, host, family string
 		want               []string
-		wantCall           string // "" when no lookup may happen
+		wantCall           string // "" when no lookup may happen; "ip" stands for both ip4 and ip6
 		wantErr            string
 	}{
 		{name: "v4 literal", host: "192.0.2.7", family: "any", want: []string{"192.0.2.7"}},
@@ -60,7 +63,7 @@ func TestResolve(t *testing.T) {
 		{name: "empty family is any", host: "media.example", family: "",
 			want: []string{"192.0.2.1", "192.0.2.2", "2001:db8::1", "2001:db8::2"}, wantCall: "ip media.example"},
 		{name: "ipv4", host: "media.example", family: "ipv4", want: []string{"192.0.2.1", "192.0.2.2"}, wantCall: "ip4 media.example"},
-		{name: "ipv6 drops mapped v4", host: "media.example", family: "ipv6", want: []string{"2001:db8::1"}, wantCall: "ip6 media.example"},
+		{name: "ipv6 drops mapped v4", host: "media.example", family: "ipv6", want: []string{"2001:db8::1", "2001:db8::2"}, wantCall: "ip6 media.example"},
 		{name: "ipv6 with only mapped v4", host: "v4only.example", family: "ipv6", wantCall: "ip6 v4only.example",
 			wantErr: "lookup v4only.example: no ipv6 address"},
 		{name: "ipv4 with none", host: "v6only.example", family: "ipv4", wantCall: "ip4 v6only.example",
@@ -70,6 +73,10 @@ func TestResolve(t *testing.T) {
 		{name: "mapped answer unmaps", host: "mapped.example", family: "any", want: []string{"198.51.100.1"}, wantCall: "ip mapped.example"},
 		{name: "duplicates", host: "duplicates.example", family: "any", want: []string{"192.0.2.1"}, wantCall: "ip duplicates.example"},
 		{name: "unknown family", host: "media.example", family: "ipv5", wantErr: `unknown address family "ipv5"`},
+		{name: "unspecified literal", host: "0.0.0.0", family: "any", wantErr: "0.0.0.0 is the unspecified address"},
+		{name: "unspecified v6 literal", host: "[::]", family: "any", wantErr: ":: is the unspecified address"},
+		{name: "sinkhole answer", host: "sinkhole.example", family: "ipv4", wantCall: "ip4 sinkhole.example",
+			wantErr: "sinkhole.example resolved to 0.0.0.0, the unspecified address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,9 +97,12 @@ func TestResolve(t *testing.T) {
 				t.Errorf("got %v, want %v", gotS, tt.want)
 			}
 			var wantCalls []string
-			if tt.wantCall != "" {
+			if host, ok := strings.CutPrefix(tt.wantCall, "ip "); ok {
+				wantCalls = []string{"ip4 " + host, "ip6 " + host}
+			} else if tt.wantCall != "" {
 				wantCalls = []string{tt.wantCall}
 			}
+			slices.Sort(r.calls)
 			if !slices.Equal(r.calls, wantCalls) {
 				t.Errorf("lookups %v, want %v", r.calls, wantCalls)
 			}
