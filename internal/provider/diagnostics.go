@@ -28,9 +28,9 @@ const vantageDescription = "from the machine running Terraform"
 // operation describes the Terraform operation a verification ran under, for
 // messages.
 type operation struct {
-	name    string        // "create", "update", "read"
-	timeout time.Duration // that operation's timeout
-	once    bool          // one attempt per port (refresh, data source)
+	name     string        // "create", "update", "read"
+	timeout  time.Duration // that operation's timeout
+	snapshot bool          // each port until its first answer (refresh, data source)
 }
 
 // failureMessage describes a failed verification: a short stable summary and
@@ -44,8 +44,9 @@ func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr er
 		summary = summaryCancelled
 		fmt.Fprintf(&b, "Terraform was interrupted %s into the verification of %q, before every check passed. "+
 			"What was learned so far:\n", fmtDuration(rep.Elapsed), plan.Host)
-	case op.once:
-		fmt.Fprintf(&b, "%q did not pass every check on one attempt per port %s.\n", plan.Host, vantageDescription)
+	case op.snapshot:
+		fmt.Fprintf(&b, "%q did not pass every check %s (each port probed until its first answer, a silent one "+
+			"until the read timeout of %s).\n", plan.Host, vantageDescription, fmtDuration(op.timeout))
 	default:
 		fmt.Fprintf(&b, "%q did not pass every check within the %s timeout of %s (%s).\n",
 			plan.Host, op.name, fmtDuration(op.timeout), vantageDescription)
@@ -101,6 +102,10 @@ func resolutionProblem(rep verify.Report, plan verify.Plan) string {
 	if len(rep.Addresses) > 0 {
 		return ""
 	}
+	if ae, ok := errors.AsType[*probe.AddressError](rep.ResolveErr); ok {
+		return fmt.Sprintf("%s; nothing was probed. Likely a DNS sinkhole or a placeholder record: point the name "+
+			"at the server's public address.", ae)
+	}
 	if rep.ResolveErr != nil {
 		return fmt.Sprintf("%s did not resolve %s: %s; likely the DNS record does not exist yet, or that machine "+
 			"uses a resolver that does not see it.", plan.Host, vantageDescription, rep.ResolveErr)
@@ -131,13 +136,21 @@ func failureLine(r verify.CheckResult, rep verify.Report, host string, op operat
 	}
 	fmt.Fprintf(&b, " %s: %s", vantageDescription, statusWord(r.Status))
 	if !single {
-		fmt.Fprintf(&b, " on %d of %d ports", len(r.FailingPorts), r.Ports)
+		// Count the ports that had a verdict; the rest were never probed.
+		if probed := len(r.FailingPorts) - r.Unprobed; probed > 0 {
+			fmt.Fprintf(&b, " on %d of %d ports", probed, r.Ports)
+			if r.Unprobed > 0 {
+				fmt.Fprintf(&b, ", %d not probed", r.Unprobed)
+			}
+		} else {
+			fmt.Fprintf(&b, ", %d of %d ports not probed", r.Unprobed, r.Ports)
+		}
 		if r.Detail != "" {
 			fmt.Fprintf(&b, " (%s)", r.Detail)
 		}
 	}
 	fmt.Fprintf(&b, " after %s in %s", plural(r.Attempts, "attempt"), fmtDuration(rep.Elapsed))
-	if !op.once && op.timeout > 0 {
+	if !op.snapshot && op.timeout > 0 {
 		fmt.Fprintf(&b, " (%s timeout %s)", op.name, fmtDuration(op.timeout))
 	}
 	if c := lastCause(r, single); c != "" {

@@ -173,3 +173,54 @@ func TestFailureMessageResolution(t *testing.T) {
 		})
 	}
 }
+
+// Ctrl-C in the middle of a range: the message counts the ports that had a
+// verdict and says how many were never probed, rather than "closed on 4000
+// of 4000 ports".
+func TestFailureMessageCountsUnprobedPorts(t *testing.T) {
+	t.Parallel()
+	plan := verify.Plan{Host: "media.example.com"}
+	row := failingRow(0, "tcp", "tcp", "20000-23999", addr4, probe.StatusClosed, "connection refused")
+	row.Ports = 4000
+	row.FailingPorts = portRange(20000, 4000)
+	row.Unprobed = 1501
+	row.Detail = "closed: 20000-22498; not probed: 22499-23999"
+	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: 2 * time.Second,
+		Results: []verify.CheckResult{row}}
+	_, detail := failureMessage(rep, plan, operation{name: "create", timeout: time.Minute}, context.Canceled)
+	want := "closed on 2499 of 4000 ports, 1501 not probed (closed: 20000-22498; not probed: 22499-23999)"
+	if !strings.Contains(detail, want) {
+		t.Errorf("detail lacks\n%s\ngot\n%s", want, detail)
+	}
+	row.Status, row.Unprobed = probe.StatusNone, 4000
+	rep.Results = []verify.CheckResult{row}
+	_, detail = failureMessage(rep, plan, operation{name: "create", timeout: time.Minute}, context.Canceled)
+	if want := "no verdict, 4000 of 4000 ports not probed"; !strings.Contains(detail, want) {
+		t.Errorf("detail lacks\n%s\ngot\n%s", want, detail)
+	}
+}
+
+func portRange(first uint16, n int) []uint16 {
+	ports := make([]uint16, n)
+	for i := range ports {
+		ports[i] = first + uint16(i)
+	}
+	return ports
+}
+
+// A name that resolves to the unspecified address names it and is never
+// blamed on a DNS record that does not exist yet.
+func TestResolutionProblemUnspecifiedAddress(t *testing.T) {
+	t.Parallel()
+	plan := verify.Plan{Host: "sinkhole.example"}
+	rep := verify.Report{ResolveErr: &probe.AddressError{Host: "sinkhole.example", Addr: netip.IPv4Unspecified()}}
+	got := resolutionProblem(rep, plan)
+	for _, want := range []string{"sinkhole.example resolved to 0.0.0.0", "nothing was probed", "sinkhole"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problem %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "does not exist yet") {
+		t.Errorf("problem %q blames a missing record", got)
+	}
+}

@@ -16,9 +16,9 @@ var (
 	_ datasource.DataSourceWithValidateConfig = (*serverReachabilityDataSource)(nil)
 )
 
-// serverReachabilityDataSource probes each check once and reports; it never
-// fails because a port is closed, so it serves check blocks and
-// postconditions.
+// serverReachabilityDataSource takes a snapshot (each port probed until its
+// first answer) and reports; it never fails because a port is closed, so it
+// serves check blocks and postconditions.
 type serverReachabilityDataSource struct {
 	data *providerData
 }
@@ -36,7 +36,10 @@ func (d *serverReachabilityDataSource) Schema(ctx context.Context, _ datasource.
 	}).(schema.SingleNestedBlock)
 	b.MarkdownDescription = "How long the read may take before it fails."
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Probes each check once (one attempt per address and port) and reports what answered. " +
+		MarkdownDescription: "Probes each check on every address and reports what answered. Each port is probed " +
+			"until its first answer: `open` passes, `closed` or `error` is final, and a silent port is probed again " +
+			"every poll interval (silence may be a lost packet) until it answers or the `read` timeout (default " +
+			"`1m`) ends, so a filtered port makes the read last that long. " +
 			"It does not fail because a port is closed: use `reachable` and `results` in `check` blocks and " +
 			"postconditions. It fails only when Terraform is interrupted, or when the read timeout ends before some " +
 			"result has any status.",
@@ -65,7 +68,7 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s.once = true
+	s.snapshot = true
 	// Unset optional attributes read back as their defaults.
 	m.IPVersion = types.StringValue(s.ipVersion)
 	if m.AttemptTimeout.IsNull() {
@@ -79,7 +82,7 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	if !ok {
 		return
 	}
-	op := operation{name: "read", timeout: timeout, once: true}
+	op := operation{name: "read", timeout: timeout, snapshot: true}
 	problem := noVerdictProblem(out.report, op)
 	switch {
 	case errors.Is(out.err, context.Canceled):
@@ -90,11 +93,6 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 		_, detail := failureMessage(out.report, out.plan, op, out.err)
 		resp.Diagnostics.AddError(summaryNotReachable, detail+"\n\n"+problem)
 		return
-	case out.err != nil:
-		// The read timeout ended the probes: report what was learned.
-		_, detail := failureMessage(out.report, out.plan, op, out.err)
-		resp.Diagnostics.AddWarning(summaryNotReachable, "The read timeout of "+fmtDuration(timeout)+
-			" ended the probes before every attempt finished.\n\n"+detail)
 	case len(out.report.Addresses) == 0:
 		resp.Diagnostics.AddWarning(summaryNotReachable, resolutionProblem(out.report, out.plan))
 	}

@@ -177,7 +177,7 @@ type settings struct {
 	attemptTimeout       time.Duration
 	maxProbeRate         float64
 	consecutiveSuccesses int
-	once                 bool
+	snapshot             bool
 }
 
 // commonSettings reads the shared settings; unset values take the defaults
@@ -217,7 +217,7 @@ func buildPlan(m commonModel, s settings, now func() time.Time, diags *diag.Diag
 			AttemptTimeout:       s.attemptTimeout,
 			ConsecutiveSuccesses: s.consecutiveSuccesses,
 			MaxProbeRate:         s.maxProbeRate,
-			Once:                 s.once,
+			Snapshot:             s.snapshot,
 		},
 	}
 	checks, ok := checkModels(m.Checks, diags)

@@ -111,8 +111,8 @@ func (r *serverReachabilityResource) apply(ctx context.Context, m *resourceModel
 	if !ok {
 		return false
 	}
-	if out.report.Reachable && out.err == nil {
-		return true
+	if out.report.Reachable {
+		return true // the engine's one verdict: Reachable means no error
 	}
 	summary, detail := failureMessage(out.report, out.plan, op, out.err)
 	if m.OnFailure.ValueString() == "warn" && !errors.Is(out.err, context.Canceled) {
@@ -144,8 +144,8 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s.once = true
-	op := operation{name: "read", timeout: timeout, once: true}
+	s.snapshot = true
+	op := operation{name: "read", timeout: timeout, snapshot: true}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	check := m.commonModel // probe with a copy: state is kept as it is when the recheck passes
@@ -155,7 +155,7 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 		return
 	case errors.Is(out.err, context.Canceled):
 		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, op, out.err))
-	case out.report.Reachable && out.err == nil:
+	case out.report.Reachable:
 		tflog.Debug(ctx, "recheck_on_refresh: every check still passes")
 	default:
 		_, detail := failureMessage(out.report, out.plan, op, out.err)

@@ -161,7 +161,8 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 		"recheck_on_refresh": schema.BoolAttribute{
 			Optional: true,
 			Computed: true,
-			MarkdownDescription: "When `true`, every refresh probes each check once (under the `read` timeout); if " +
+			MarkdownDescription: "When `true`, every refresh probes each check again, each port until its first " +
+				"answer (a silent one until the `read` timeout, default `1m`); if " +
 				"one no longer passes, the resource leaves the state, so the next plan creates it and the apply " +
 				"blocks again until it is fixed. Defaults to `false`.",
 			Default: booldefault.StaticBool(false),

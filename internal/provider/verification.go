@@ -32,7 +32,7 @@ func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, d
 	tflog.Debug(ctx, "verifying media server", map[string]any{
 		"checks":          len(plan.Checks),
 		"ip_version":      string(plan.IPVersion),
-		"once":            plan.Policy.Once,
+		"snapshot":        plan.Policy.Snapshot,
 		"poll_interval":   plan.Policy.Interval.String(),
 		"attempt_timeout": plan.Policy.AttemptTimeout.String(),
 	})

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -18,10 +19,19 @@ import (
 type unit struct {
 	check   int
 	target  probe.Target
-	started int // attempts started
+	started int // attempts started; also the next attempt's sequence number
 	done    int // attempts with a verdict
-	consec  int // consecutive opens
+	// Attempts overlap (one starts every interval while earlier ones wait
+	// out attempt_timeout) and answer out of order, so a streak is counted
+	// in start order. inOrder attempts, from the first, have all answered;
+	// streak is the run of opens that ends with them; ahead holds the
+	// answers of the attempts after them, ahead[0] (attempt inOrder) being
+	// still unanswered.
+	inOrder int
+	streak  int
+	ahead   []probe.Status
 	passed  bool
+	final   bool // Snapshot: it answered closed or error, so no more attempts
 	passAt  time.Duration
 	last    probe.Result
 	lastOK  probe.Result // most recent open result
@@ -30,9 +40,46 @@ type unit struct {
 	pending atomic.Int32
 }
 
+// record notes attempt seq's status and reports whether need attempts that
+// started one after another have all answered open. An attempt still in
+// flight holds a streak at its place; one that fails later breaks it.
+func (u *unit) record(seq int, st probe.Status, need int) bool {
+	i := seq - u.inOrder
+	for len(u.ahead) <= i {
+		u.ahead = append(u.ahead, probe.StatusNone)
+	}
+	u.ahead[i] = st
+	for len(u.ahead) > 0 && u.ahead[0] != probe.StatusNone {
+		if u.ahead[0] == probe.StatusOpen {
+			u.streak++
+		} else {
+			u.streak = 0
+		}
+		u.ahead = u.ahead[1:]
+		u.inOrder++
+		if u.streak >= need {
+			return true
+		}
+	}
+	if st != probe.StatusOpen || seq < u.inOrder {
+		return false
+	}
+	// A run of opens among the attempts answered early, around this one.
+	i = seq - u.inOrder
+	run := 1
+	for j := i - 1; j >= 0 && u.ahead[j] == probe.StatusOpen; j-- {
+		run++
+	}
+	for j := i + 1; j < len(u.ahead) && u.ahead[j] == probe.StatusOpen; j++ {
+		run++
+	}
+	return run >= need
+}
+
 type outcome struct {
-	u *unit
-	r probe.Result
+	u   *unit
+	seq int // the attempt's place in its unit's start order
+	r   probe.Result
 	// clipped is set when the run's deadline, not the attempt timeout, cut
 	// the attempt short: its "filtered" then says nothing about the port.
 	clipped bool
@@ -52,8 +99,10 @@ type run struct {
 }
 
 // Run verifies p and returns its report. The error is non-nil only when ctx
-// ended before every check passed (it wraps ctx.Err()); the report then
-// holds what was learned so far.
+// ended before every check passed (with Snapshot: before every port had an
+// answer); it wraps ctx.Err(), and the report then holds what was learned so
+// far. There is one verdict: a Reachable report never comes with an error,
+// and an error never with a Reachable report.
 func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 	d = d.withDefaults()
 	r := &run{plan: p, deps: d, start: d.Clock.Now()}
@@ -78,6 +127,10 @@ func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 
 	err := r.loop(ctx)
 	r.rate.leave(d.Clock.Now())
+	if r.left == 0 {
+		// Answers that came in with the deadline finished the job.
+		err = nil
+	}
 	return r.report(addrs), err
 }
 
@@ -104,7 +157,7 @@ func (p Policy) withDefaults() Policy {
 	if p.AttemptTimeout <= 0 {
 		p.AttemptTimeout = 2 * time.Second
 	}
-	if p.ConsecutiveSuccesses < 1 || p.Once {
+	if p.ConsecutiveSuccesses < 1 || p.Snapshot {
 		p.ConsecutiveSuccesses = 1
 	}
 	return p
@@ -119,15 +172,16 @@ func stopped(ctx context.Context) error {
 }
 
 // resolve looks the host up, retrying every interval until it resolves or
-// ctx ends (a new server's DNS record may still be propagating). With Once
-// it tries once.
+// ctx ends (a new server's DNS record may still be propagating). With
+// Snapshot it tries once. An address that must never be probed (see
+// probe.AddressError) ends it at once.
 func (r *run) resolve(ctx context.Context) ([]netip.Addr, error) {
 	for {
 		addrs, err := probe.Resolve(ctx, r.deps.Resolver, r.plan.Host, string(r.plan.IPVersion))
 		if err == nil {
 			return addrs, nil
 		}
-		if r.plan.Policy.Once || ctx.Err() != nil {
+		if _, unusable := errors.AsType[*probe.AddressError](err); unusable || r.plan.Policy.Snapshot || ctx.Err() != nil {
 			return nil, err
 		}
 		t := r.deps.Clock.NewTimer(r.plan.Policy.Interval)
@@ -190,7 +244,7 @@ func (r *run) round(ctx context.Context, now time.Time) {
 	n := len(r.units)
 	for i := 0; i < n; i++ {
 		u := r.units[(r.cursor+i)%n]
-		if u.passed || u.pending.Load() > 0 || (r.plan.Policy.Once && u.started > 0) {
+		if u.passed || u.final || u.pending.Load() > 0 {
 			continue
 		}
 		if !r.rate.take(now) {
@@ -202,6 +256,7 @@ func (r *run) round(ctx context.Context, now time.Time) {
 }
 
 func (r *run) launch(ctx context.Context, u *unit) {
+	seq := u.started
 	u.started++
 	u.pending.Add(1)
 	r.wg.Add(1)
@@ -219,7 +274,7 @@ func (r *run) launch(ctx context.Context, u *unit) {
 		cancel()
 		r.deps.Limit.Release(1)
 		// The loop, or drain after it, reads every outcome.
-		r.results <- outcome{u, res, clippedByRun(ctx, actx)}
+		r.results <- outcome{u, seq, res, clippedByRun(ctx, actx)}
 	}()
 }
 
@@ -235,7 +290,7 @@ func clippedByRun(run, attempt context.Context) bool {
 // two hundred earlier attempts saw.
 func (r *run) fold(o outcome) {
 	u, res := o.u, o.r
-	if res.Status == probe.StatusNone || u.passed {
+	if res.Status == probe.StatusNone || u.passed || u.final {
 		return
 	}
 	if o.clipped && res.Status == probe.StatusFiltered && u.done > 0 {
@@ -253,18 +308,16 @@ func (r *run) fold(o outcome) {
 	}
 	if res.Status == probe.StatusOpen {
 		u.lastOK = res
-		u.consec++
-		if u.consec >= r.plan.Policy.ConsecutiveSuccesses {
-			u.passed = true
-			u.passAt = r.deps.Clock.Now().Sub(r.start)
-			r.left--
-			return
-		}
-	} else {
-		u.consec = 0
 	}
-	if r.plan.Policy.Once {
-		r.left-- // its one attempt failed
+	switch {
+	case u.record(o.seq, res.Status, r.plan.Policy.ConsecutiveSuccesses):
+		u.passed = true
+		u.passAt = r.deps.Clock.Now().Sub(r.start)
+		r.left--
+	case r.plan.Policy.Snapshot && res.Status != probe.StatusFiltered && res.Status != probe.StatusOpen:
+		// A refusal or a wrong answer is an answer; silence may be loss.
+		u.final = true
+		r.left--
 	}
 }
 

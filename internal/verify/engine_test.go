@@ -188,7 +188,7 @@ func TestRunDeadlineReportsFiltered(t *testing.T) {
 	})
 }
 
-func TestRunOnceProbesEachPortOnce(t *testing.T) {
+func TestRunSnapshotStopsAtFirstAnswer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &verifytest.Prober{Script: func(port uint16, _ int) probe.Status {
 			if port%2 == 0 {
@@ -196,7 +196,7 @@ func TestRunOnceProbesEachPortOnce(t *testing.T) {
 			}
 			return probe.StatusOpen
 		}}
-		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Second, Once: true, ConsecutiveSuccesses: 3}
+		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Second, Snapshot: true, ConsecutiveSuccesses: 3}
 		rep, err := verify.Run(t.Context(), plan(pol, p.Check("range", 1, 2, 3, 4)), verify.Deps{Clock: verifytest.NewClock(epoch)})
 		if err != nil {
 			t.Fatal(err)
@@ -246,7 +246,7 @@ func TestRunRangeNamesFailingPorts(t *testing.T) {
 			return probe.StatusOpen
 		}}
 		ports := portsFrom(10000, 200)
-		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Second, Once: true}
+		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Second, Snapshot: true}
 		rep, err := verify.Run(t.Context(), plan(pol, p.Check("media", ports...)), verify.Deps{Clock: verifytest.NewClock(epoch)})
 		if err != nil {
 			t.Fatal(err)

@@ -50,9 +50,11 @@ type Policy struct {
 	// MaxProbeRate caps attempt starts per second against one host, across
 	// every Run that shares Deps.Rates; 0 means no cap.
 	MaxProbeRate float64
-	// Once makes one attempt per address and port and then reports
-	// (the data source).
-	Once bool
+	// Snapshot stops each address and port at its first answer: open
+	// passes, closed or error is final. A silent one is probed again every
+	// Interval until ctx ends, since silence may be loss. The data source and
+	// recheck_on_refresh use it.
+	Snapshot bool
 }
 
 // IPVersion selects which resolved addresses are verified.

@@ -55,6 +55,9 @@ type CheckResult struct {
 	Failing []probe.Result
 	// FailingPorts lists every port that had not passed.
 	FailingPorts []uint16
+	// Unprobed counts the failing ports that had no verdict at all: the run
+	// ended before any attempt on them finished.
+	Unprobed int
 	// PassedAfter is the time from start until the row passed.
 	PassedAfter time.Duration
 }
@@ -112,6 +115,9 @@ func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
 			worst = st
 		}
 		byStatus[st] = append(byStatus[st], u.target.Port)
+		if st == probe.StatusNone {
+			row.Unprobed++
+		}
 		row.FailingPorts = append(row.FailingPorts, u.target.Port)
 		if len(row.Failing) < maxFailingResults {
 			row.Failing = append(row.Failing, u.last)

@@ -1,0 +1,225 @@
+package verify_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+	"github.com/mediareach/terraform-provider-media/internal/verify/verifytest"
+)
+
+// A lossy path: every other attempt is silent until attempt_timeout while a
+// new attempt starts every interval, so the quick opens arrive before the
+// slow silences. Counted in the order attempts finish they would make a
+// streak of any length; in start order there is never two opens in a row.
+func TestRunStreakCountsInStartOrder(t *testing.T) {
+	for _, n := range []int{2, 3, 5} {
+		t.Run(fmt.Sprint("consecutive_successes=", n), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				clock := verifytest.NewClock(epoch)
+				const interval = 50 * time.Millisecond
+				p := &verifytest.Prober{Clock: clock, Silence: 2 * time.Second, Script: func(_ uint16, a int) probe.Status {
+					if a%2 == 1 {
+						return probe.StatusOpen
+					}
+					return probe.StatusFiltered
+				}}
+				ctx, cancel := context.WithCancel(t.Context())
+				pol := verify.Policy{Interval: interval, AttemptTimeout: 2 * time.Second, ConsecutiveSuccesses: n}
+				h := startOn(ctx, clock, plan(pol, p.Check("lossy", 3478)))
+				if h.step(200, interval) {
+					t.Fatalf("passed after %d attempts on a path that answers every other one", p.Calls(3478))
+				}
+				cancel()
+				<-h.done
+				if row := h.rep.Results[0]; row.Passed || h.rep.Reachable {
+					t.Fatalf("row passed: %+v", row)
+				}
+			})
+		})
+	}
+}
+
+// An attempt still in flight holds the streak at its place: open, (silent
+// for 2s, then filtered), open must not pass consecutive_successes = 2 while
+// the middle one waits, nor after it failed.
+func TestRunStreakWaitsForAttemptInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := verifytest.NewClock(epoch)
+		const interval = 100 * time.Millisecond
+		p := &verifytest.Prober{Clock: clock, Silence: 2 * time.Second, Script: func(_ uint16, a int) probe.Status {
+			switch a {
+			case 1, 3:
+				return probe.StatusOpen
+			case 2:
+				return probe.StatusFiltered
+			default:
+				return probe.StatusNone // later attempts never answer
+			}
+		}}
+		ctx, cancel := context.WithCancel(t.Context())
+		pol := verify.Policy{Interval: interval, AttemptTimeout: 2 * time.Second, ConsecutiveSuccesses: 2}
+		h := startOn(ctx, clock, plan(pol, p.Check("gap", 443)))
+		if h.step(30, interval) {
+			t.Fatal("open, filtered, open passed consecutive_successes = 2")
+		}
+		cancel()
+		<-h.done
+		if h.rep.Reachable {
+			t.Fatal("report says reachable")
+		}
+	})
+}
+
+// Two attempts that started one after another and both answered open pass,
+// even while an earlier attempt still waits: loss before a streak must not
+// delay it by attempt_timeout.
+func TestRunStreakPassesAheadOfSilentAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := verifytest.NewClock(epoch)
+		const interval = 100 * time.Millisecond
+		p := &verifytest.Prober{Clock: clock, Silence: 10 * time.Second, Script: func(_ uint16, a int) probe.Status {
+			if a == 1 {
+				return probe.StatusFiltered
+			}
+			return probe.StatusOpen
+		}}
+		pol := verify.Policy{Interval: interval, AttemptTimeout: 10 * time.Second, ConsecutiveSuccesses: 2}
+		h := startOn(t.Context(), clock, plan(pol, p.Check("late loss", 443)))
+		if !h.step(3, interval) {
+			t.Fatal("attempts 2 and 3 answered open but the run waits for attempt 1")
+		}
+		if row := h.rep.Results[0]; !row.Passed || h.err != nil || row.PassedAfter != 2*interval {
+			t.Fatalf("row = %+v, err %v; want passed after %v", row, h.err, 2*interval)
+		}
+	})
+}
+
+// One verdict: whatever the deadline cuts, Run's error is nil exactly when
+// the report says reachable, and then every row passed. Opens that arrive
+// as the deadline hits are raced against it with random scripts. Time here
+// is the bubble's own, so the deadline and the probes' silences interleave.
+func TestRunOneVerdictAtDeadline(t *testing.T) {
+	for seed := range uint64(300) {
+		synctest.Test(t, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			statuses := []probe.Status{probe.StatusOpen, probe.StatusOpen, probe.StatusOpen, probe.StatusClosed, probe.StatusFiltered}
+			script := make([]probe.Status, 64)
+			for i := range script {
+				script[i] = statuses[rng.IntN(len(statuses))]
+			}
+			var calls atomic.Int32
+			scripted := func(ctx context.Context, tg probe.Target) probe.Result {
+				st := script[(int(tg.Port)*7+int(calls.Add(1)))%len(script)]
+				if st == probe.StatusFiltered {
+					silence := time.NewTimer(30 * time.Millisecond)
+					defer silence.Stop()
+					select {
+					case <-ctx.Done():
+					case <-silence.C:
+					}
+				}
+				return probe.Result{Status: st, Address: tg.Address()}
+			}
+			// This one answers open just as its context ends: the answer
+			// and the deadline arrive together.
+			atDeadline := func(ctx context.Context, tg probe.Target) probe.Result {
+				<-ctx.Done()
+				return probe.Result{Status: probe.StatusOpen, Address: tg.Address()}
+			}
+			checks := []verify.Check{{Name: "scripted", Protocol: "tcp", Ports: []uint16{1, 2, 3}, Label: "1-3", Probe: scripted}}
+			if rng.IntN(2) == 0 {
+				checks = append(checks, verify.Check{Name: "late", Protocol: "tcp", Ports: []uint16{9}, Label: "9", Probe: atDeadline})
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), time.Duration(1+rng.IntN(20))*10*time.Millisecond)
+			defer cancel()
+			pol := verify.Policy{Interval: 10 * time.Millisecond, AttemptTimeout: time.Second, ConsecutiveSuccesses: 1 + rng.IntN(2)}
+			rep, err := verify.Run(ctx, plan(pol, checks...), verify.Deps{})
+			allPassed := len(rep.Results) > 0
+			for _, r := range rep.Results {
+				allPassed = allPassed && r.Passed
+			}
+			if (err == nil) != rep.Reachable || rep.Reachable != allPassed {
+				t.Fatalf("seed %d: err = %v, reachable = %v, every row passed = %v: want one verdict", seed, err, rep.Reachable, allPassed)
+			}
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("seed %d: err = %v", seed, err)
+			}
+		})
+	}
+}
+
+// A snapshot (the data source, recheck_on_refresh) probes a silent port
+// again until it answers or ctx ends: on a lossy path one lost datagram must
+// not read as filtered. A refusal or a wrong answer is final at once.
+func TestRunSnapshotReprobesSilence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := verifytest.NewClock(epoch)
+		const interval = 50 * time.Millisecond
+		p := &verifytest.Prober{Clock: clock, Silence: time.Second, Script: func(port uint16, a int) probe.Status {
+			switch {
+			case port == 1 && a <= 3: // lost three times, then answered
+				return probe.StatusFiltered
+			case port == 1:
+				return probe.StatusOpen
+			case port == 2:
+				return probe.StatusClosed
+			case port == 3:
+				return probe.StatusError
+			default:
+				return probe.StatusFiltered // never answers
+			}
+		}}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+		defer cancel()
+		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second, Snapshot: true}
+		h := startOn(ctx, clock, plan(pol, p.Check("lossy", 1), p.Check("refused", 2), p.Check("wrong", 3), p.Check("silent", 4)))
+		h.step(10, interval)
+		if got := p.Calls(1); got != 4 {
+			t.Errorf("lossy port probed %d times, want 4 (three losses, then open)", got)
+		}
+		if p.Calls(2) != 1 || p.Calls(3) != 1 {
+			t.Errorf("refused port probed %d times, wrong one %d: want 1 each", p.Calls(2), p.Calls(3))
+		}
+		if got := p.Calls(4); got != 11 {
+			t.Errorf("silent port probed %d times in 10 intervals, want 11 (one per interval)", got)
+		}
+		h.step(15, interval) // the first silent attempt times out
+		cancel()
+		<-h.done
+		want := []probe.Status{probe.StatusOpen, probe.StatusClosed, probe.StatusError, probe.StatusFiltered}
+		for i, row := range h.rep.Results {
+			if row.Status != want[i] {
+				t.Errorf("row %s = %v, want %v", row.Name, row.Status, want[i])
+			}
+		}
+	})
+}
+
+// A host that is, or resolves to, the unspecified address would probe the
+// machine running the engine: nothing is probed and nothing retried.
+func TestRunUnspecifiedAddressIsNeverProbed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(uint16, int) probe.Status { return probe.StatusOpen }}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		for _, host := range []string{"0.0.0.0", "::"} {
+			pl := plan(verify.Policy{Interval: time.Second}, p.Check("tcp", 443))
+			pl.Host = host
+			rep, err := verify.Run(ctx, pl, verify.Deps{Clock: verifytest.NewClock(epoch)})
+			if _, ok := errors.AsType[*probe.AddressError](rep.ResolveErr); !ok || err != nil || rep.Reachable {
+				t.Errorf("%s: resolve error %v, err %v, reachable %v; want an AddressError at once", host, rep.ResolveErr, err, rep.Reachable)
+			}
+		}
+		if n := p.Calls(443); n != 0 {
+			t.Errorf("probed %d times", n)
+		}
+	})
+}
