@@ -19,8 +19,8 @@ type HTTPOptions struct {
 	Path string
 	// ExpectStatus is the status code that counts as open. Defaults to 200.
 	ExpectStatus int
-	// ServerName is the SNI and verified name for https. Defaults to the
-	// target's Host, verified as for TLS.
+	// ServerName is the SNI, verified name and Host header for https.
+	// Defaults to the target's Host, verified as for TLS.
 	ServerName string
 	// RootCAs verifies the https chain. Defaults to the system roots.
 	RootCAs *x509.CertPool
@@ -41,8 +41,8 @@ const (
 )
 
 // HTTP sends one GET to t and reports open when the status is ExpectStatus.
-// It always dials t.Address() and keeps t.Host for the Host header and SNI,
-// so the resolved IP is what is verified. Redirects are not followed: a
+// It always dials t.Address() and keeps t.Host (or, over https, ServerName)
+// for the Host header and SNI, so the resolved IP is what is verified. Redirects are not followed: a
 // redirect is an answer, and its status is judged like any other. Over
 // https the certificate is judged first, as by TLS: one that expires within
 // MinValidity is an error whatever the status.
@@ -63,12 +63,13 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	if expect == 0 {
 		expect = http.StatusOK
 	}
-	host := strings.Trim(r.Host, "[]")
-	if t.Port != defaultPort {
-		host = net.JoinHostPort(host, strconv.Itoa(int(t.Port)))
-	} else if strings.Contains(host, ":") {
-		host = "[" + host + "]" // IPv6 literal
+	// SNI and Host must name the same server: a front end may route on
+	// either, and one that sees them disagree can refuse the request.
+	name := r.Host
+	if o.TLS && o.ServerName != "" {
+		name = o.ServerName
 	}
+	host := authority(name, t.Port, defaultPort)
 	req, err := http.NewRequestWithContext(dctx, http.MethodGet, scheme+"://"+host+path, nil)
 	if err != nil {
 		r.Status, r.Cause, r.Err = StatusError, "invalid request", err
@@ -134,4 +135,17 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	r.open(start)
 	r.RTT = rtt
 	return r
+}
+
+// authority is host as the Host header carries it: with :port unless port
+// is the scheme's default, and an IPv6 literal in brackets.
+func authority(host string, port, defaultPort uint16) string {
+	host = strings.Trim(host, "[]")
+	if port != defaultPort {
+		return net.JoinHostPort(host, strconv.Itoa(int(port)))
+	}
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
 }
