@@ -24,9 +24,9 @@ type HTTPOptions struct {
 	ServerName string
 	// RootCAs verifies the https chain. Defaults to the system roots.
 	RootCAs *x509.CertPool
-	// MinValidity, when positive, makes an https certificate that expires
-	// sooner than this an error, as for TLS. Defaults to 0: any unexpired
-	// certificate passes.
+	// MinValidity, when positive, makes it an error when any certificate of
+	// the verified https chain expires sooner than this, as for TLS.
+	// Defaults to 0: any unexpired chain passes.
 	MinValidity time.Duration
 	// Now is the clock for https verification and MinValidity. Defaults to
 	// time.Now.
@@ -42,10 +42,11 @@ const (
 
 // HTTP sends one GET to t and reports open when the status is ExpectStatus.
 // It always dials t.Address() and keeps t.Host (or, over https, ServerName)
-// for the Host header and SNI, so the resolved IP is what is verified. Redirects are not followed: a
-// redirect is an answer, and its status is judged like any other. Over
-// https the certificate is judged first, as by TLS: one that expires within
-// MinValidity is an error whatever the status.
+// for the Host header and SNI, so the resolved IP is what is verified.
+// Redirects are not followed: a redirect is an answer, and its status is
+// judged like any other. Over https the certificate chain is judged first,
+// as by TLS: one that expires within MinValidity is an error whatever the
+// status.
 func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	scheme, defaultPort := "http", uint16(80)
 	if o.TLS {

@@ -24,6 +24,10 @@ func TestHTTP(t *testing.T) {
 	shortKP := testnet.KeyPair(t, shortPEM, shortKey)
 	short := testnet.HTTPServer(t, http.StatusOK, &shortKP)
 	shortWrongStatus := testnet.HTTPServer(t, http.StatusServiceUnavailable, &shortKP)
+	// The leaf has a year, its intermediate CA 71h30m.
+	chainPEM, chainKey, chainPool := testnet.CertChain(t, 71*time.Hour+30*time.Minute)
+	chainKP := testnet.KeyPair(t, chainPEM, chainKey)
+	chain := testnet.HTTPServer(t, http.StatusOK, &chainKP)
 
 	tests := []struct {
 		name   string
@@ -52,6 +56,8 @@ func TestHTTP(t *testing.T) {
 		{"https short validity and wrong status", "localhost", shortWrongStatus,
 			HTTPOptions{TLS: true, RootCAs: shortPool, MinValidity: 168 * time.Hour},
 			StatusError, "certificate expires in 71h (20", "HTTP 503; TLS 1.3"},
+		{"https intermediate expires first", "localhost", chain, HTTPOptions{TLS: true, RootCAs: chainPool, MinValidity: 168 * time.Hour},
+			StatusError, `certificate "CN=testnet intermediate CA" (intermediate) expires in 71h (20`, "HTTP 200; TLS 1.3, CN=localhost"},
 		{"https expired by Now", "localhost", secure,
 			HTTPOptions{TLS: true, RootCAs: pool, Now: func() time.Time { return time.Now().Add(2 * testnet.DefaultCertValidity) }},
 			StatusError, "certificate expired", ""},

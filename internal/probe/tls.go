@@ -19,16 +19,17 @@ type TLSOptions struct {
 	ServerName string
 	// RootCAs verifies the chain. Defaults to the system roots.
 	RootCAs *x509.CertPool
-	// MinValidity, when positive, makes a certificate that expires sooner
-	// than this an error. Defaults to 0: any unexpired certificate passes.
+	// MinValidity, when positive, makes it an error when any certificate of
+	// the verified chain (leaf, intermediates, root) expires sooner than
+	// this. Defaults to 0: any unexpired chain passes.
 	MinValidity time.Duration
 	// Now is the clock for verification and MinValidity. Defaults to time.Now.
 	Now func() time.Time
 }
 
-// TLS completes a verified TLS handshake with t. A certificate that does not
-// verify, or that expires within MinValidity, is an error: something answered,
-// but clients would reject it.
+// TLS completes a verified TLS handshake with t. A chain that does not
+// verify, or that has a certificate expiring within MinValidity, is an
+// error: something answered, but clients would reject it.
 func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 	r := newResult("tls", "tcp", t)
 	dctx, cancel := withDeadline(ctx)
@@ -69,25 +70,65 @@ func tlsConfig(t Target, serverName string, roots *x509.CertPool, now func() tim
 	return &tls.Config{ServerName: strings.Trim(serverName, "[]"), RootCAs: roots, Time: now, MinVersion: tls.VersionTLS12}
 }
 
-// certCheck judges the leaf certificate of a handshake that crypto/tls
-// already verified; TLS and HTTPS share it. detail names the version,
+// certCheck judges the certificates of a handshake that crypto/tls already
+// verified; TLS and HTTPS share it. detail names the version and the leaf's
 // subject and expiry. problem is non-nil when the server sent no
-// certificate or the leaf expires within minValidity (0 = no minimum); its
-// message is the cause to show.
+// certificate or a certificate of the chain expires within minValidity (0 =
+// no minimum); its message is the cause to show.
 func certCheck(st tls.ConnectionState, minValidity time.Duration, now func() time.Time) (detail string, problem error) {
 	if len(st.PeerCertificates) == 0 {
 		return "", errors.New("server sent no certificate")
 	}
 	leaf := st.PeerCertificates[0]
-	expiry := leaf.NotAfter.UTC().Format(time.RFC3339)
-	detail = fmt.Sprintf("%s, %s, expires %s", tls.VersionName(st.Version), subject(leaf), expiry)
-	if minValidity > 0 {
-		if left := leaf.NotAfter.Sub(clock(now)()); left < minValidity {
-			return detail, fmt.Errorf("certificate expires in %s (%s), less than min_cert_validity %s",
-				roughDuration(left), expiry, shortDuration(minValidity))
+	detail = fmt.Sprintf("%s, %s, expires %s", tls.VersionName(st.Version), subject(leaf), leaf.NotAfter.UTC().Format(time.RFC3339))
+	if minValidity <= 0 {
+		return detail, nil
+	}
+	c, role := firstToExpire(st)
+	if left := c.NotAfter.Sub(clock(now)()); left < minValidity {
+		what := "certificate"
+		if role != "leaf" {
+			what = fmt.Sprintf("certificate %q (%s)", subject(c), role)
 		}
+		return detail, fmt.Errorf("%s expires in %s (%s), less than min_cert_validity %s",
+			what, roughDuration(left), c.NotAfter.UTC().Format(time.RFC3339), shortDuration(minValidity))
 	}
 	return detail, nil
+}
+
+// firstToExpire returns the certificate that expires first in the chain a
+// client verifies, and its role: "leaf", "intermediate" or "root"; on a tie
+// the one nearest the leaf. Clients accept any chain that verifies, so of
+// several verified chains the one that stays valid longest is judged.
+// Without verified chains it falls back to what the server sent.
+func firstToExpire(st tls.ConnectionState) (*x509.Certificate, string) {
+	chain, verified := st.PeerCertificates, false
+	for _, vc := range st.VerifiedChains {
+		if !verified || expiresFirst(vc).NotAfter.After(expiresFirst(chain).NotAfter) {
+			chain, verified = vc, true
+		}
+	}
+	c := expiresFirst(chain)
+	switch {
+	case c == chain[0]:
+		return c, "leaf"
+	case verified && c == chain[len(chain)-1]:
+		return c, "root"
+	default:
+		return c, "intermediate"
+	}
+}
+
+// expiresFirst returns the certificate of chain that expires first, the
+// one nearest the leaf on a tie.
+func expiresFirst(chain []*x509.Certificate) *x509.Certificate {
+	first := chain[0]
+	for _, c := range chain[1:] {
+		if c.NotAfter.Before(first.NotAfter) {
+			first = c
+		}
+	}
+	return first
 }
 
 // tlsFail classifies a failed TLS dial. A network failure goes through
