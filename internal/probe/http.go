@@ -46,7 +46,7 @@ const (
 // Redirects are not followed: a redirect is an answer, and its status is
 // judged like any other. Over https the certificate chain is judged first,
 // as by TLS: one that expires within MinValidity is an error whatever the
-// status.
+// status. Silence is filtered only while the TCP connect is pending.
 func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	scheme, defaultPort := "http", uint16(80)
 	if o.TLS {
@@ -81,30 +81,32 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	// A fresh Transport per call: no pooled conns between probes, so each
 	// probe measures a real dial, and no goroutines outlive it.
 	addr := r.Address
-	d := &net.Dialer{KeepAlive: -1}
+	var p progress
 	tr := &http.Transport{
 		Proxy: nil, // never the environment's proxy: we verify this path
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, "tcp", addr)
+			return p.dialTCP(ctx, addr)
 		},
 		DisableKeepAlives:      true,
 		MaxResponseHeaderBytes: maxHeader,
 	}
 	if o.TLS {
-		tr.TLSClientConfig = tlsConfig(t, o.ServerName, o.RootCAs, o.Now)
+		cfg := tlsConfig(t, o.ServerName, o.RootCAs, o.Now)
+		tr.DialTLSContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return p.dialTLS(ctx, addr, cfg)
+		}
 	}
 	defer tr.CloseIdleConnections()
 
 	start := time.Now()
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
+		if o.TLS && !p.handshook.Load() {
+			return r.tlsFail(ctx, start, err, o.Now, &p)
+		}
 		r.fail(ctx, start, err)
-		if r.Status == StatusError {
-			if cause, ok := certCause(err, o.Now); ok && o.TLS {
-				r.Cause = cause
-			} else if hungUp(err) {
-				r.Cause = "connection closed without an HTTP response"
-			}
+		if !r.mute(p.connected.Load(), "HTTP") && r.Status == StatusError && hungUp(err) {
+			r.Cause = "connection closed without an HTTP response"
 		}
 		return r
 	}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 )
@@ -29,26 +28,21 @@ type TLSOptions struct {
 
 // TLS completes a verified TLS handshake with t. A chain that does not
 // verify, or that has a certificate expiring within MinValidity, is an
-// error: something answered, but clients would reject it.
+// error: something answered, but clients would reject it. Silence until
+// ctx's deadline is filtered while the TCP connect is pending, and an error
+// once it completed: the path is open, the service mute.
 func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 	r := newResult("tls", "tcp", t)
 	dctx, cancel := withDeadline(ctx)
 	defer cancel()
 
-	d := tls.Dialer{
-		NetDialer: &net.Dialer{KeepAlive: -1},
-		Config:    tlsConfig(t, o.ServerName, o.RootCAs, o.Now),
-	}
+	var p progress
 	start := time.Now()
-	conn, err := d.DialContext(dctx, "tcp", r.Address)
+	conn, err := p.dialTLS(dctx, r.Address, tlsConfig(t, o.ServerName, o.RootCAs, o.Now))
 	if err != nil {
-		return r.tlsFail(ctx, start, err, o.Now)
+		return r.tlsFail(ctx, start, err, o.Now, &p)
 	}
-	// tls.Dialer always returns a *tls.Conn; the interface hides it.
-	var state tls.ConnectionState
-	if tc, ok := conn.(*tls.Conn); ok {
-		state = tc.ConnectionState()
-	}
+	state := conn.ConnectionState()
 	_ = conn.Close()
 	detail, problem := certCheck(state, o.MinValidity, o.Now)
 	r.Detail = detail
@@ -56,6 +50,22 @@ func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 		return r.wrong(start, problem.Error(), problem)
 	}
 	return r.open(start)
+}
+
+// dialTLS connects to addr and runs the TLS handshake on that conn itself,
+// rather than through tls.Dialer, so that p learns how far it got.
+func (p *progress) dialTLS(ctx context.Context, addr string, cfg *tls.Config) (*tls.Conn, error) {
+	raw, err := p.dialTCP(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		_ = raw.Close()
+		return nil, err
+	}
+	p.handshook.Store(true)
+	return conn, nil
 }
 
 // tlsConfig is shared by TLS and HTTPS so both verify the same way.
@@ -132,11 +142,11 @@ func expiresFirst(chain []*x509.Certificate) *x509.Certificate {
 }
 
 // tlsFail classifies a failed TLS dial. A network failure goes through
-// Classify; a handshake the server completed wrongly gets a cause a user can
-// act on.
-func (r *Result) tlsFail(parent context.Context, start time.Time, err error, now func() time.Time) Result {
+// Classify, silence after the connect is a mute service, and a handshake the
+// server completed wrongly gets a cause a user can act on.
+func (r *Result) tlsFail(parent context.Context, start time.Time, err error, now func() time.Time, p *progress) Result {
 	r.fail(parent, start, err)
-	if r.Status != StatusError {
+	if r.mute(p.connected.Load(), "TLS") || r.Status != StatusError {
 		return *r
 	}
 	if cause, ok := certCause(err, now); ok {

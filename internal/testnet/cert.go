@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net/netip"
 	"sync"
@@ -152,9 +153,25 @@ func TLSListener(tb testing.TB, certPEM, keyPEM []byte) uint16 {
 // TLSListenerOn is TLSListener on a loopback ip such as Loopback6's.
 func TLSListenerOn(tb testing.TB, ip string, certPEM, keyPEM []byte) uint16 {
 	tb.Helper()
-	cfg := &tls.Config{Certificates: []tls.Certificate{KeyPair(tb, certPEM, keyPEM)}}
+	return serveTLS(tb, ip, &tls.Config{Certificates: []tls.Certificate{KeyPair(tb, certPEM, keyPEM)}}, false)
+}
+
+// TLSServer completes TLS handshakes with cfg on 127.0.0.1 and then holds
+// each connection open, reading until the client hangs up, as a server
+// that waits for a request does; a handshake that fails is closed once
+// crypto/tls sent its alert. Connections are cut at cleanup.
+func TLSServer(tb testing.TB, cfg *tls.Config) uint16 {
+	tb.Helper()
+	return serveTLS(tb, loopback4, cfg, true)
+}
+
+// serveTLS runs handshakes with cfg on ip until cleanup, closing each
+// connection after its handshake unless hold is set.
+func serveTLS(tb testing.TB, ip string, cfg *tls.Config, hold bool) uint16 {
+	tb.Helper()
 	ln := listen(tb, ip)
-	// Cancelled at cleanup so a handshake stuck on a silent client ends.
+	// Cancelled at cleanup so a handshake stuck on a silent client, or a
+	// held connection, ends.
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -164,10 +181,17 @@ func TLSListenerOn(tb testing.TB, ip string, certPEM, keyPEM []byte) uint16 {
 				return // closed by cleanup
 			}
 			wg.Go(func() {
+				defer c.Close()
+				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+				defer stop()
 				// Handshake failures are the client's verdict (an untrusted
-				// or expired certificate), which is what tests exercise.
-				_ = tls.Server(c, cfg).HandshakeContext(ctx)
-				_ = c.Close()
+				// or expired certificate) or ours (no client certificate),
+				// which is what tests exercise.
+				tc := tls.Server(c, cfg)
+				if tc.HandshakeContext(ctx) != nil || !hold {
+					return
+				}
+				_, _ = io.Copy(io.Discard, tc)
 			})
 		}
 	})
