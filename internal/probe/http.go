@@ -46,7 +46,8 @@ const (
 // Redirects are not followed: a redirect is an answer, and its status is
 // judged like any other. Over https the certificate chain is judged first,
 // as by TLS: one that expires within MinValidity is an error whatever the
-// status. Silence is filtered only while the TCP connect is pending.
+// status, and a server that requires a client certificate is an error.
+// Silence is filtered only while the TCP connect is pending.
 func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	scheme, defaultPort := "http", uint16(80)
 	if o.TLS {
@@ -91,7 +92,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 		MaxResponseHeaderBytes: maxHeader,
 	}
 	if o.TLS {
-		cfg := tlsConfig(t, o.ServerName, o.RootCAs, o.Now)
+		cfg := tlsConfig(t, o.ServerName, o.RootCAs, o.Now, &p)
 		tr.DialTLSContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return p.dialTLS(ctx, addr, cfg)
 		}
@@ -105,7 +106,13 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 			return r.tlsFail(ctx, start, err, o.Now, &p)
 		}
 		r.fail(ctx, start, err)
-		if !r.mute(p.connected.Load(), "HTTP") && r.Status == StatusError && hungUp(err) {
+		switch {
+		case r.mute(p.connected.Load(), "HTTP"):
+		case p.certRequested.Load() && certRefused(err):
+			// TLS 1.3: the refusal arrives after the handshake, in
+			// place of the response.
+			r.Cause = causeClientCert
+		case r.Status == StatusError && hungUp(err):
 			r.Cause = "connection closed without an HTTP response"
 		}
 		return r

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 )
@@ -28,28 +29,41 @@ type TLSOptions struct {
 
 // TLS completes a verified TLS handshake with t. A chain that does not
 // verify, or that has a certificate expiring within MinValidity, is an
-// error: something answered, but clients would reject it. Silence until
-// ctx's deadline is filtered while the TCP connect is pending, and an error
-// once it completed: the path is open, the service mute.
+// error: something answered, but clients would reject it. So is a server
+// that requires a client certificate: the probe has none, as most clients.
+// Silence until ctx's deadline is filtered while the TCP connect is
+// pending, and an error once it completed: the path is open, the service
+// mute.
 func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 	r := newResult("tls", "tcp", t)
 	dctx, cancel := withDeadline(ctx)
 	defer cancel()
 
-	var p progress
+	var (
+		p     progress
+		state tls.ConnectionState
+		rtt   time.Duration
+	)
 	start := time.Now()
-	conn, err := p.dialTLS(dctx, r.Address, tlsConfig(t, o.ServerName, o.RootCAs, o.Now))
+	conn, err := p.dialTLS(dctx, r.Address, tlsConfig(t, o.ServerName, o.RootCAs, o.Now, &p))
+	if err == nil {
+		rtt = time.Since(start) // the handshake's, without the verdict wait
+		state = conn.ConnectionState()
+		err = p.clientCertVerdict(dctx, conn)
+		_ = conn.Close()
+	}
 	if err != nil {
 		return r.tlsFail(ctx, start, err, o.Now, &p)
 	}
-	state := conn.ConnectionState()
-	_ = conn.Close()
 	detail, problem := certCheck(state, o.MinValidity, o.Now)
 	r.Detail = detail
 	if problem != nil {
-		return r.wrong(start, problem.Error(), problem)
+		r.wrong(start, problem.Error(), problem)
+	} else {
+		r.open(start)
 	}
-	return r.open(start)
+	r.RTT = rtt
+	return r
 }
 
 // dialTLS connects to addr and runs the TLS handshake on that conn itself,
@@ -68,16 +82,59 @@ func (p *progress) dialTLS(ctx context.Context, addr string, cfg *tls.Config) (*
 	return conn, nil
 }
 
-// tlsConfig is shared by TLS and HTTPS so both verify the same way.
-func tlsConfig(t Target, serverName string, roots *x509.CertPool, now func() time.Time) *tls.Config {
+// clientCertWait is the least time TLS waits for a TLS 1.3 server's verdict
+// on our empty client certificate; a path whose connect took longer than
+// half of it gets two connect times.
+const clientCertWait = 250 * time.Millisecond
+
+// clientCertVerdict hears the server out after it asked for a client
+// certificate and got none. In TLS 1.3 the client's handshake ends before
+// the server has read the client's Certificate, so a server that requires
+// one refuses only then, with an alert; in TLS 1.2 the refusal ends the
+// handshake itself. It returns the server's alert, the user's cancel, or
+// nil: silence, data or a hang-up mean the server accepted.
+func (p *progress) clientCertVerdict(ctx context.Context, conn *tls.Conn) error {
+	if !p.certRequested.Load() || conn.ConnectionState().Version < tls.VersionTLS13 {
+		return nil
+	}
+	// The alert needs a round trip after our Finished; ctx has a deadline.
+	deadline := time.Now().Add(max(clientCertWait, 2*time.Duration(p.connectTime.Load())))
+	if d, _ := ctx.Deadline(); d.Before(deadline) {
+		deadline = d
+	}
+	_ = conn.SetReadDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
+	defer stop()
+	_, err := conn.Read(make([]byte, 1))
+	if _, ok := serverAlert(err); ok {
+		return err
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err() // cut short: no verdict
+	}
+	return nil
+}
+
+// tlsConfig is shared by TLS and HTTPS so both verify the same way, and
+// both note in p when the server asks for a client certificate.
+func tlsConfig(t Target, serverName string, roots *x509.CertPool, now func() time.Time, p *progress) *tls.Config {
 	if serverName == "" {
 		serverName = t.Host
 	}
 	if serverName == "" {
 		serverName = t.IP.String()
 	}
-	// crypto/tls verifies an IP literal against IP SANs and omits it from SNI.
-	return &tls.Config{ServerName: strings.Trim(serverName, "[]"), RootCAs: roots, Time: now, MinVersion: tls.VersionTLS12}
+	return &tls.Config{
+		// crypto/tls verifies an IP literal against IP SANs and omits it from SNI.
+		ServerName: strings.Trim(serverName, "[]"),
+		RootCAs:    roots,
+		Time:       now,
+		MinVersion: tls.VersionTLS12,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			p.certRequested.Store(true)
+			return &tls.Certificate{}, nil // none: an empty Certificate, as a browser without one sends
+		},
+	}
 }
 
 // certCheck judges the certificates of a handshake that crypto/tls already
@@ -149,6 +206,10 @@ func (r *Result) tlsFail(parent context.Context, start time.Time, err error, now
 	if r.mute(p.connected.Load(), "TLS") || r.Status != StatusError {
 		return *r
 	}
+	if p.certRequested.Load() && certRefused(err) {
+		r.Cause = causeClientCert
+		return *r
+	}
 	if cause, ok := certCause(err, now); ok {
 		r.Cause = cause
 		return *r
@@ -191,6 +252,44 @@ func certCause(err error, now func() time.Time) (cause string, ok bool) {
 		return "TLS handshake failed: server sent alert " + ae.Error(), true
 	}
 	return "", false
+}
+
+// causeClientCert is the cause when a server refuses our lack of a client
+// certificate.
+const causeClientCert = "the server requires a client certificate"
+
+// TLS alerts (RFC 8446 section 6) with which servers refuse a missing client
+// certificate: certificate_required in TLS 1.3, handshake_failure or
+// bad_certificate in TLS 1.2 and older stacks. crypto/tls keeps its
+// constants unexported.
+const (
+	alertHandshakeFailure    tls.AlertError = 40
+	alertBadCertificate      tls.AlertError = 42
+	alertCertificateRequired tls.AlertError = 116
+)
+
+// serverAlert returns the fatal alert the server sent, if err is one.
+// crypto/tls reports it as a *net.OpError "remote error" around an
+// unexported type that prints as tls.AlertError does.
+func serverAlert(err error) (string, bool) {
+	if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Op == "remote error" && oe.Err != nil {
+		return oe.Err.Error(), true
+	}
+	return "", false
+}
+
+// certRefused reports whether err is an alert with which servers refuse a
+// missing client certificate.
+func certRefused(err error) bool {
+	a, ok := serverAlert(err)
+	if !ok {
+		return false
+	}
+	switch a {
+	case alertHandshakeFailure.Error(), alertBadCertificate.Error(), alertCertificateRequired.Error():
+		return true
+	}
+	return false
 }
 
 func subject(c *x509.Certificate) string {

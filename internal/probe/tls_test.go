@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -149,5 +150,50 @@ func TestFirstToExpire(t *testing.T) {
 				t.Errorf("firstToExpire = %s (%s), want %s (%s)", c.Subject.CommonName, role, tt.want.Subject.CommonName, tt.wantRole)
 			}
 		})
+	}
+}
+
+// A server that requires a client certificate fails every client without
+// one. With TLS 1.3 it says so only after the client's handshake is done.
+func TestClientCertRequired(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.Cert(t)
+	kp := testnet.KeyPair(t, certPEM, keyPEM)
+	const required = "the server requires a client certificate"
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		for _, tt := range []struct {
+			auth   tls.ClientAuthType
+			status Status
+			cause  string
+		}{
+			{tls.RequireAnyClientCert, StatusError, required},
+			{tls.RequireAndVerifyClientCert, StatusError, required},
+			{tls.RequestClientCert, StatusOpen, ""},
+		} {
+			cfg := func() *tls.Config {
+				return &tls.Config{Certificates: []tls.Certificate{kp}, ClientAuth: tt.auth, ClientCAs: pool, MaxVersion: version}
+			}
+			name := tls.VersionName(version) + "/" + tt.auth.String()
+			t.Run("tls/"+name, func(t *testing.T) {
+				t.Parallel()
+				tg := target("127.0.0.1", testnet.TLSServer(t, cfg()))
+				r := TLS(within(t, 5*time.Second), tg, TLSOptions{RootCAs: pool})
+				wantStatus(t, r, tt.status)
+				if r.Cause != tt.cause {
+					t.Errorf("Cause = %q; want %q", r.Cause, tt.cause)
+				}
+				if tt.status == StatusOpen && !strings.HasPrefix(r.Detail, tls.VersionName(version)) {
+					t.Errorf("Detail = %q; want %s", r.Detail, tls.VersionName(version))
+				}
+			})
+			t.Run("https/"+name, func(t *testing.T) {
+				t.Parallel()
+				tg := target("127.0.0.1", testnet.HTTPSServer(t, http.StatusOK, cfg()))
+				r := HTTP(within(t, 5*time.Second), tg, HTTPOptions{TLS: true, RootCAs: pool})
+				wantStatus(t, r, tt.status)
+				if r.Cause != tt.cause {
+					t.Errorf("Cause = %q; want %q", r.Cause, tt.cause)
+				}
+			})
+		}
 	}
 }

@@ -153,7 +153,7 @@ func TLSListener(tb testing.TB, certPEM, keyPEM []byte) uint16 {
 // TLSListenerOn is TLSListener on a loopback ip such as Loopback6's.
 func TLSListenerOn(tb testing.TB, ip string, certPEM, keyPEM []byte) uint16 {
 	tb.Helper()
-	return serveTLS(tb, ip, &tls.Config{Certificates: []tls.Certificate{KeyPair(tb, certPEM, keyPEM)}}, false)
+	return serveTLS(tb, ip, &tls.Config{Certificates: []tls.Certificate{KeyPair(tb, certPEM, keyPEM)}}, false, nil)
 }
 
 // TLSServer completes TLS handshakes with cfg on 127.0.0.1 and then holds
@@ -162,12 +162,22 @@ func TLSListenerOn(tb testing.TB, ip string, certPEM, keyPEM []byte) uint16 {
 // crypto/tls sent its alert. Connections are cut at cleanup.
 func TLSServer(tb testing.TB, cfg *tls.Config) uint16 {
 	tb.Helper()
-	return serveTLS(tb, loopback4, cfg, true)
+	return serveTLS(tb, loopback4, cfg, true, nil)
 }
 
-// serveTLS runs handshakes with cfg on ip until cleanup, closing each
-// connection after its handshake unless hold is set.
-func serveTLS(tb testing.TB, ip string, cfg *tls.Config, hold bool) uint16 {
+// TLSServerHandshook is TLSServer plus a channel closed once the server has
+// completed a handshake, so a test can act (cancel, say) once the client's
+// handshake is certainly over, without sleeping.
+func TLSServerHandshook(tb testing.TB, cfg *tls.Config) (uint16, <-chan struct{}) {
+	tb.Helper()
+	done := make(chan struct{})
+	return serveTLS(tb, loopback4, cfg, true, sync.OnceFunc(func() { close(done) })), done
+}
+
+// serveTLS runs handshakes with cfg on ip until cleanup, calling handshook
+// (when set) after each that completes, and closing each connection after
+// its handshake unless hold is set.
+func serveTLS(tb testing.TB, ip string, cfg *tls.Config, hold bool, handshook func()) uint16 {
 	tb.Helper()
 	ln := listen(tb, ip)
 	// Cancelled at cleanup so a handshake stuck on a silent client, or a
@@ -188,10 +198,15 @@ func serveTLS(tb testing.TB, ip string, cfg *tls.Config, hold bool) uint16 {
 				// or expired certificate) or ours (no client certificate),
 				// which is what tests exercise.
 				tc := tls.Server(c, cfg)
-				if tc.HandshakeContext(ctx) != nil || !hold {
+				if tc.HandshakeContext(ctx) != nil {
 					return
 				}
-				_, _ = io.Copy(io.Discard, tc)
+				if handshook != nil {
+					handshook()
+				}
+				if hold {
+					_, _ = io.Copy(io.Discard, tc)
+				}
 			})
 		}
 	})
