@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"testing"
 	"time"
@@ -35,6 +36,15 @@ func TestCancelIsNoVerdict(t *testing.T) {
 		{"tls", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{}) }, nil
+		}},
+		{"tls/client certificate verdict", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			// TLS 1.3 asking for an optional client certificate: the probe
+			// waits for the verdict after the handshake.
+			certPEM, keyPEM, pool := testnet.Cert(t)
+			p, handshook := testnet.TLSServerHandshook(t, &tls.Config{Certificates: []tls.Certificate{testnet.KeyPair(t, certPEM, keyPEM)},
+				ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS13})
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{RootCAs: pool}) }, handshook
 		}},
 		{"http", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))

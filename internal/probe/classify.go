@@ -115,6 +115,17 @@ func (r *Result) withAddress(err error) error {
 	return fmt.Errorf("%s/%s %s: %w", r.Protocol, r.Transport, r.Address, err)
 }
 
+// mute turns silence after a completed TCP connect into an error: the path
+// is open and the service is mute, so firewall advice would mislead. what
+// names the protocol that stayed silent. It reports whether it applied.
+func (r *Result) mute(connected bool, what string) bool {
+	if !connected || r.Status != StatusFiltered {
+		return false
+	}
+	r.Status, r.Cause = StatusError, "connected, but no "+what+" answer within attempt_timeout"
+	return true
+}
+
 // wrong records an answer that is not what the protocol expects.
 func (r *Result) wrong(start time.Time, cause string, err error) Result {
 	r.Status, r.Cause, r.Err = StatusError, cause, r.withAddress(err)

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
 type timeoutErr struct{}
@@ -117,5 +120,55 @@ func wantStatus(t *testing.T, r Result, status Status) {
 	}
 	if r.Address == "" || r.Host == "" || r.Protocol == "" || r.Transport == "" {
 		t.Errorf("incomplete result %+v", r)
+	}
+}
+
+// Silence once the TCP connect completed is a mute service on an open path,
+// an error; silence before it is filtered.
+func TestSilenceAfterConnect(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.Cert(t)
+	kp := testnet.KeyPair(t, certPEM, keyPEM)
+	mute := func(tb testing.TB) uint16 { return testnet.TCPBanner(tb, nil) }
+	// Completes the TLS handshake, then never answers the request.
+	muteTLS := func(tb testing.TB) uint16 {
+		return testnet.TLSServer(tb, &tls.Config{Certificates: []tls.Certificate{kp}})
+	}
+	tlsProbe := func(ctx context.Context, tg Target) Result { return TLS(ctx, tg, TLSOptions{RootCAs: pool}) }
+	httpProbe := func(ctx context.Context, tg Target) Result { return HTTP(ctx, tg, HTTPOptions{}) }
+	httpsProbe := func(ctx context.Context, tg Target) Result {
+		return HTTP(ctx, tg, HTTPOptions{TLS: true, RootCAs: pool})
+	}
+	tests := []struct {
+		name   string
+		port   func(testing.TB) uint16
+		probe  func(context.Context, Target) Result
+		d      time.Duration // long enough for a handshake on a loaded machine
+		status Status
+		cause  string
+	}{
+		{"tls mute", mute, tlsProbe, 200 * time.Millisecond, StatusError, "connected, but no TLS answer within attempt_timeout"},
+		{"tls unanswered", testnet.UnansweredTCP, tlsProbe, 200 * time.Millisecond, StatusFiltered, "no answer before the deadline"},
+		{"http mute", mute, httpProbe, 200 * time.Millisecond, StatusError, "connected, but no HTTP answer within attempt_timeout"},
+		{"http unanswered", testnet.UnansweredTCP, httpProbe, 200 * time.Millisecond, StatusFiltered, "no answer before the deadline"},
+		{"https mute", mute, httpsProbe, 200 * time.Millisecond, StatusError, "connected, but no TLS answer within attempt_timeout"},
+		{"https mute after handshake", muteTLS, httpsProbe, 500 * time.Millisecond, StatusError, "connected, but no HTTP answer within attempt_timeout"},
+		{"https unanswered", testnet.UnansweredTCP, httpsProbe, 200 * time.Millisecond, StatusFiltered, "no answer before the deadline"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tg := target("127.0.0.1", tt.port(t))
+			r := tt.probe(within(t, tt.d), tg)
+			wantStatus(t, r, tt.status)
+			if r.Cause != tt.cause {
+				t.Errorf("Cause = %q, want %q", r.Cause, tt.cause)
+			}
+			if !errors.Is(r.Err, os.ErrDeadlineExceeded) && !errors.Is(r.Err, context.DeadlineExceeded) {
+				t.Errorf("Err = %v, want a deadline error", r.Err)
+			}
+			if r.RTT != 0 {
+				t.Errorf("RTT = %v for silence", r.RTT)
+			}
+		})
 	}
 }

@@ -19,14 +19,14 @@ type HTTPOptions struct {
 	Path string
 	// ExpectStatus is the status code that counts as open. Defaults to 200.
 	ExpectStatus int
-	// ServerName is the SNI and verified name for https. Defaults to the
-	// target's Host, verified as for TLS.
+	// ServerName is the SNI, verified name and Host header for https.
+	// Defaults to the target's Host, verified as for TLS.
 	ServerName string
 	// RootCAs verifies the https chain. Defaults to the system roots.
 	RootCAs *x509.CertPool
-	// MinValidity, when positive, makes an https certificate that expires
-	// sooner than this an error, as for TLS. Defaults to 0: any unexpired
-	// certificate passes.
+	// MinValidity, when positive, makes it an error when any certificate of
+	// the verified https chain expires sooner than this, as for TLS.
+	// Defaults to 0: any unexpired chain passes.
 	MinValidity time.Duration
 	// Now is the clock for https verification and MinValidity. Defaults to
 	// time.Now.
@@ -41,11 +41,13 @@ const (
 )
 
 // HTTP sends one GET to t and reports open when the status is ExpectStatus.
-// It always dials t.Address() and keeps t.Host for the Host header and SNI,
-// so the resolved IP is what is verified. Redirects are not followed: a
-// redirect is an answer, and its status is judged like any other. Over
-// https the certificate is judged first, as by TLS: one that expires within
-// MinValidity is an error whatever the status.
+// It always dials t.Address() and keeps t.Host (or, over https, ServerName)
+// for the Host header and SNI, so the resolved IP is what is verified.
+// Redirects are not followed: a redirect is an answer, and its status is
+// judged like any other. Over https the certificate chain is judged first,
+// as by TLS: one that expires within MinValidity is an error whatever the
+// status, and a server that requires a client certificate is an error.
+// Silence is filtered only while the TCP connect is pending.
 func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	scheme, defaultPort := "http", uint16(80)
 	if o.TLS {
@@ -63,12 +65,13 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	if expect == 0 {
 		expect = http.StatusOK
 	}
-	host := strings.Trim(r.Host, "[]")
-	if t.Port != defaultPort {
-		host = net.JoinHostPort(host, strconv.Itoa(int(t.Port)))
-	} else if strings.Contains(host, ":") {
-		host = "[" + host + "]" // IPv6 literal
+	// SNI and Host must name the same server: a front end may route on
+	// either, and one that sees them disagree can refuse the request.
+	name := r.Host
+	if o.TLS && o.ServerName != "" {
+		name = o.ServerName
 	}
+	host := authority(name, t.Port, defaultPort)
 	req, err := http.NewRequestWithContext(dctx, http.MethodGet, scheme+"://"+host+path, nil)
 	if err != nil {
 		r.Status, r.Cause, r.Err = StatusError, "invalid request", err
@@ -79,30 +82,38 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	// A fresh Transport per call: no pooled conns between probes, so each
 	// probe measures a real dial, and no goroutines outlive it.
 	addr := r.Address
-	d := &net.Dialer{KeepAlive: -1}
+	var p progress
 	tr := &http.Transport{
 		Proxy: nil, // never the environment's proxy: we verify this path
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, "tcp", addr)
+			return p.dialTCP(ctx, addr)
 		},
 		DisableKeepAlives:      true,
 		MaxResponseHeaderBytes: maxHeader,
 	}
 	if o.TLS {
-		tr.TLSClientConfig = tlsConfig(t, o.ServerName, o.RootCAs, o.Now)
+		cfg := tlsConfig(t, o.ServerName, o.RootCAs, o.Now, &p)
+		tr.DialTLSContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return p.dialTLS(ctx, addr, cfg)
+		}
 	}
 	defer tr.CloseIdleConnections()
 
 	start := time.Now()
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
+		if o.TLS && !p.handshook.Load() {
+			return r.tlsFail(ctx, start, err, o.Now, &p)
+		}
 		r.fail(ctx, start, err)
-		if r.Status == StatusError {
-			if cause, ok := certCause(err, o.Now); ok && o.TLS {
-				r.Cause = cause
-			} else if hungUp(err) {
-				r.Cause = "connection closed without an HTTP response"
-			}
+		switch {
+		case r.mute(p.connected.Load(), "HTTP"):
+		case p.certRequested.Load() && certRefused(err):
+			// TLS 1.3: the refusal arrives after the handshake, in
+			// place of the response.
+			r.Cause = causeClientCert
+		case r.Status == StatusError && hungUp(err):
+			r.Cause = "connection closed without an HTTP response"
 		}
 		return r
 	}
@@ -134,4 +145,17 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	r.open(start)
 	r.RTT = rtt
 	return r
+}
+
+// authority is host as the Host header carries it: with :port unless port
+// is the scheme's default, and an IPv6 literal in brackets.
+func authority(host string, port, defaultPort uint16) string {
+	host = strings.Trim(host, "[]")
+	if port != defaultPort {
+		return net.JoinHostPort(host, strconv.Itoa(int(port)))
+	}
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
 }

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -23,6 +24,10 @@ func TestHTTP(t *testing.T) {
 	shortKP := testnet.KeyPair(t, shortPEM, shortKey)
 	short := testnet.HTTPServer(t, http.StatusOK, &shortKP)
 	shortWrongStatus := testnet.HTTPServer(t, http.StatusServiceUnavailable, &shortKP)
+	// The leaf has a year, its intermediate CA 71h30m.
+	chainPEM, chainKey, chainPool := testnet.CertChain(t, 71*time.Hour+30*time.Minute)
+	chainKP := testnet.KeyPair(t, chainPEM, chainKey)
+	chain := testnet.HTTPServer(t, http.StatusOK, &chainKP)
 
 	tests := []struct {
 		name   string
@@ -51,6 +56,8 @@ func TestHTTP(t *testing.T) {
 		{"https short validity and wrong status", "localhost", shortWrongStatus,
 			HTTPOptions{TLS: true, RootCAs: shortPool, MinValidity: 168 * time.Hour},
 			StatusError, "certificate expires in 71h (20", "HTTP 503; TLS 1.3"},
+		{"https intermediate expires first", "localhost", chain, HTTPOptions{TLS: true, RootCAs: chainPool, MinValidity: 168 * time.Hour},
+			StatusError, `certificate "CN=testnet intermediate CA" (intermediate) expires in 71h (20`, "HTTP 200; TLS 1.3, CN=localhost"},
 		{"https expired by Now", "localhost", secure,
 			HTTPOptions{TLS: true, RootCAs: pool, Now: func() time.Time { return time.Now().Add(2 * testnet.DefaultCertValidity) }},
 			StatusError, "certificate expired", ""},
@@ -84,15 +91,22 @@ func TestHTTP(t *testing.T) {
 	}
 }
 
-// The request carries the user's host and path, not the dialed IP.
+// The request carries the user's host and path, not the dialed IP; over
+// https with server_name, Host names the server SNI names.
 func TestHTTPRequestShape(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.Cert(t)
+	kp := testnet.KeyPair(t, certPEM, keyPEM)
 	tests := []struct {
 		name, host, path, wantHost, wantURI string
 		ip                                  func(t *testing.T) string
+		https                               bool
+		serverName                          string
 	}{
 		{name: "name and port", host: "media.example", path: "health?full=1", wantHost: "media.example:%d", wantURI: "/health?full=1"},
 		{name: "default path", host: "media.example", wantHost: "media.example:%d", wantURI: "/"},
 		{name: "ipv6 literal", host: "::1", path: "/x", wantHost: "[::1]:%d", wantURI: "/x", ip: func(t *testing.T) string { return testnet.Loopback6(t) }},
+		{name: "https host", host: "localhost", https: true, wantHost: "localhost:%d", wantURI: "/"},
+		{name: "https server_name", host: "127.0.0.1", https: true, serverName: "localhost", wantHost: "localhost:%d", wantURI: "/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,15 +121,42 @@ func TestHTTPRequestShape(t *testing.T) {
 			ln := testnet.ListenTCP(t, ip)
 			_ = srv.Listener.Close() // the 127.0.0.1 one httptest bound
 			srv.Listener = ln
-			srv.Start()
+			if tt.https {
+				srv.TLS = &tls.Config{Certificates: []tls.Certificate{kp}}
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
 			t.Cleanup(srv.Close)
 			port := testnet.Port(ln.Addr())
 
-			r := HTTP(within(t, 5*time.Second), Target{Host: tt.host, IP: netip.MustParseAddr(ip), Port: port}, HTTPOptions{Path: tt.path})
+			o := HTTPOptions{Path: tt.path, TLS: tt.https, ServerName: tt.serverName, RootCAs: pool}
+			r := HTTP(within(t, 5*time.Second), Target{Host: tt.host, IP: netip.MustParseAddr(ip), Port: port}, o)
 			wantStatus(t, r, StatusOpen)
 			want := strings.Replace(tt.wantHost, "%d", strconv.Itoa(int(port)), 1) + " " + tt.wantURI
 			if g := <-got; g != want {
 				t.Errorf("server saw %q, want %q", g, want)
+			}
+		})
+	}
+}
+
+// Host omits the port only when it is the scheme's default.
+func TestAuthority(t *testing.T) {
+	tests := []struct {
+		host              string
+		port, defaultPort uint16
+		want              string
+	}{
+		{"media.example", 443, 443, "media.example"},
+		{"media.example", 8443, 443, "media.example:8443"},
+		{"::1", 80, 80, "[::1]"},
+		{"[::1]", 8080, 80, "[::1]:8080"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := authority(tt.host, tt.port, tt.defaultPort); got != tt.want {
+				t.Errorf("authority(%q, %d, %d) = %q, want %q", tt.host, tt.port, tt.defaultPort, got, tt.want)
 			}
 		})
 	}

@@ -20,8 +20,8 @@ const (
 	StatusNone     Status = iota // no verdict (cancelled)
 	StatusOpen                   // the protocol exchange succeeded
 	StatusClosed                 // refused, or ICMP unreachable
-	StatusFiltered               // silence until the deadline
-	StatusError                  // it answered, but wrongly
+	StatusFiltered               // silence until the deadline, not even a TCP connect
+	StatusError                  // it answered wrongly, or connected and stayed mute
 )
 
 // String returns the lowercase name stored in state.

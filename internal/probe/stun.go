@@ -44,7 +44,8 @@ const (
 // Over UDP the socket is connected, so an ICMP port unreachable surfaces as
 // ECONNREFUSED and reads closed. Datagrams that are not STUN or carry another
 // transaction ID are ignored. Over TCP, bytes that are not STUN are an error.
-// Silence until ctx's deadline is filtered.
+// Silence until ctx's deadline is filtered, except over TCP once the connect
+// completed: a mute service on an open path is an error.
 func STUN(ctx context.Context, t Target, o STUNOptions) Result {
 	transport := o.Transport
 	if transport == "" {
@@ -205,12 +206,13 @@ func (s *stunExchange) reply(m *stun.Message) (Result, bool) {
 }
 
 func (s *stunExchange) fail(err error) Result {
-	res := s.r.fail(s.parent, s.start, closedBy(s.ctx, err))
-	if res.Status == StatusFiltered && s.sent > 0 {
-		res.Cause = fmt.Sprintf("no STUN response to %d %s", s.sent, plural(s.sent, "request"))
-		s.r.Cause = res.Cause
+	r := s.r
+	r.fail(s.parent, s.start, closedBy(s.ctx, err))
+	// Over TCP the connect completed: silence is a mute service.
+	if !r.mute(r.Transport == "tcp", "STUN") && r.Status == StatusFiltered && s.sent > 0 {
+		r.Cause = fmt.Sprintf("no STUN response to %d %s", s.sent, plural(s.sent, "request"))
 	}
-	return res
+	return *r
 }
 
 // streamFail handles a read error on TCP: a peer that hangs up without a STUN

@@ -189,7 +189,7 @@ func TestSTUNTCPWrongAnswers(t *testing.T) {
 			StatusError, "not a STUN response", 5 * time.Second},
 		{"hang-up without answer", testnet.TCPListener, StatusError, "connection closed without a STUN response", 5 * time.Second},
 		{"silence after connect", func(t testing.TB) uint16 { return testnet.TCPBanner(t, nil) },
-			StatusFiltered, "no STUN response to 1 request", 150 * time.Millisecond},
+			StatusError, "connected, but no STUN answer within attempt_timeout", 150 * time.Millisecond},
 		{"connect never completes", testnet.UnansweredTCP, StatusFiltered, "no answer before the deadline", 150 * time.Millisecond},
 	}
 	for _, tt := range tests {

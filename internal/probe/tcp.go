@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,4 +28,27 @@ func TCP(ctx context.Context, t Target, _ TCPOptions) Result {
 	res := r.open(start)
 	_ = conn.Close()
 	return res
+}
+
+// progress records how far a connection got, so that silence can be told
+// apart: before the TCP connect completed it is a filtered path, after it a
+// mute service. Atomic, because http.Transport dials on a goroutine of its
+// own that may outlive a RoundTrip cut short by the deadline.
+type progress struct {
+	connected     atomic.Bool  // the TCP connect completed
+	connectTime   atomic.Int64 // how long it took, a time.Duration: about one round trip
+	handshook     atomic.Bool  // the client finished its TLS handshake
+	certRequested atomic.Bool  // the server asked for a client certificate
+}
+
+// dialTCP connects to addr and notes when the connect completed.
+func (p *progress) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	d := net.Dialer{KeepAlive: -1} // the conn is short-lived: skip the setsockopt calls
+	begin := time.Now()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err == nil {
+		p.connectTime.Store(int64(time.Since(begin)))
+		p.connected.Store(true)
+	}
+	return conn, err
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net/netip"
 	"sync"
@@ -31,30 +32,48 @@ func Cert(tb testing.TB, hosts ...string) (certPEM, keyPEM []byte, pool *x509.Ce
 // CertValidFor is Cert with a leaf that expires d from now.
 func CertValidFor(tb testing.TB, d time.Duration, hosts ...string) (certPEM, keyPEM []byte, pool *x509.CertPool) {
 	tb.Helper()
-	if len(hosts) == 0 {
-		hosts = []string{"localhost", "127.0.0.1", "::1"}
-	}
+	ca, caKey := newCA(tb, "testnet CA", 10*DefaultCertValidity, nil, nil)
+	leaf, leafKey := newLeaf(tb, d, ca, caKey, hosts)
+	return pemChain(leaf), pemKey(tb, leafKey), poolOf(ca)
+}
+
+// CertChain is Cert with an intermediate CA between the root and the leaf
+// that expires d from now, while the leaf keeps DefaultCertValidity. certPEM
+// holds the leaf, then the intermediate, as a server sends them.
+func CertChain(tb testing.TB, d time.Duration, hosts ...string) (certPEM, keyPEM []byte, pool *x509.CertPool) {
+	tb.Helper()
+	root, rootKey := newCA(tb, "testnet CA", 10*DefaultCertValidity, nil, nil)
+	mid, midKey := newCA(tb, "testnet intermediate CA", d, root, rootKey)
+	leaf, leafKey := newLeaf(tb, DefaultCertValidity, mid, midKey, hosts)
+	return pemChain(leaf, mid), pemKey(tb, leafKey), poolOf(root)
+}
+
+// newCA makes a CA valid for d, signed by parent, or self-signed when
+// parent is nil.
+func newCA(tb testing.TB, name string, d time.Duration, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
+	tb.Helper()
 	now := time.Now()
-	caKey := newKey(tb)
-	ca := &x509.Certificate{
+	tmpl := &x509.Certificate{
 		SerialNumber:          serial(tb),
-		Subject:               pkix.Name{CommonName: "testnet CA"},
+		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(10 * DefaultCertValidity),
+		NotAfter:              now.Add(d),
 		KeyUsage:              x509.KeyUsageCertSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		tb.Fatalf("testnet: CA certificate: %v", err)
-	}
-	if ca, err = x509.ParseCertificate(caDER); err != nil {
-		tb.Fatalf("testnet: CA certificate: %v", err)
-	}
+	return sign(tb, tmpl, parent, parentKey)
+}
 
-	leafKey := newKey(tb)
-	leaf := &x509.Certificate{
+// newLeaf makes a server certificate for hosts (DNS names or IPs; default
+// localhost, 127.0.0.1 and ::1) that expires d from now.
+func newLeaf(tb testing.TB, d time.Duration, ca *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	tb.Helper()
+	if len(hosts) == 0 {
+		hosts = []string{"localhost", "127.0.0.1", "::1"}
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
 		SerialNumber: serial(tb),
 		Subject:      pkix.Name{CommonName: hosts[0]},
 		NotBefore:    now.Add(-time.Hour),
@@ -64,24 +83,54 @@ func CertValidFor(tb testing.TB, d time.Duration, hosts ...string) (certPEM, key
 	}
 	for _, h := range hosts {
 		if ip, err := netip.ParseAddr(h); err == nil {
-			leaf.IPAddresses = append(leaf.IPAddresses, ip.AsSlice())
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip.AsSlice())
 		} else {
-			leaf.DNSNames = append(leaf.DNSNames, h)
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &leafKey.PublicKey, caKey)
-	if err != nil {
-		tb.Fatalf("testnet: leaf certificate: %v", err)
+	return sign(tb, tmpl, ca, caKey)
+}
+
+// sign issues tmpl with a fresh key, signed by parent (self-signed when
+// parent is nil).
+func sign(tb testing.TB, tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
+	tb.Helper()
+	key := newKey(tb)
+	if parent == nil {
+		parent, parentKey = tmpl, key
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
 	if err != nil {
-		tb.Fatalf("testnet: leaf key: %v", err)
+		tb.Fatalf("testnet: certificate %q: %v", tmpl.Subject.CommonName, err)
 	}
-	pool = x509.NewCertPool()
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatalf("testnet: certificate %q: %v", tmpl.Subject.CommonName, err)
+	}
+	return c, key
+}
+
+func pemChain(certs ...*x509.Certificate) []byte {
+	var out []byte
+	for _, c := range certs {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return out
+}
+
+func pemKey(tb testing.TB, k *ecdsa.PrivateKey) []byte {
+	tb.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		tb.Fatalf("testnet: key: %v", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+}
+
+func poolOf(ca *x509.Certificate) *x509.CertPool {
+	pool := x509.NewCertPool()
 	pool.AddCert(ca)
-	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER})
-	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	return certPEM, keyPEM, pool
+	return pool
 }
 
 // KeyPair parses Cert's PEM output for a tls.Config or HTTPServer.
@@ -104,9 +153,35 @@ func TLSListener(tb testing.TB, certPEM, keyPEM []byte) uint16 {
 // TLSListenerOn is TLSListener on a loopback ip such as Loopback6's.
 func TLSListenerOn(tb testing.TB, ip string, certPEM, keyPEM []byte) uint16 {
 	tb.Helper()
-	cfg := &tls.Config{Certificates: []tls.Certificate{KeyPair(tb, certPEM, keyPEM)}}
+	return serveTLS(tb, ip, &tls.Config{Certificates: []tls.Certificate{KeyPair(tb, certPEM, keyPEM)}}, false, nil)
+}
+
+// TLSServer completes TLS handshakes with cfg on 127.0.0.1 and then holds
+// each connection open, reading until the client hangs up, as a server
+// that waits for a request does; a handshake that fails is closed once
+// crypto/tls sent its alert. Connections are cut at cleanup.
+func TLSServer(tb testing.TB, cfg *tls.Config) uint16 {
+	tb.Helper()
+	return serveTLS(tb, loopback4, cfg, true, nil)
+}
+
+// TLSServerHandshook is TLSServer plus a channel closed once the server has
+// completed a handshake, so a test can act (cancel, say) once the client's
+// handshake is certainly over, without sleeping.
+func TLSServerHandshook(tb testing.TB, cfg *tls.Config) (uint16, <-chan struct{}) {
+	tb.Helper()
+	done := make(chan struct{})
+	return serveTLS(tb, loopback4, cfg, true, sync.OnceFunc(func() { close(done) })), done
+}
+
+// serveTLS runs handshakes with cfg on ip until cleanup, calling handshook
+// (when set) after each that completes, and closing each connection after
+// its handshake unless hold is set.
+func serveTLS(tb testing.TB, ip string, cfg *tls.Config, hold bool, handshook func()) uint16 {
+	tb.Helper()
 	ln := listen(tb, ip)
-	// Cancelled at cleanup so a handshake stuck on a silent client ends.
+	// Cancelled at cleanup so a handshake stuck on a silent client, or a
+	// held connection, ends.
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -116,10 +191,22 @@ func TLSListenerOn(tb testing.TB, ip string, certPEM, keyPEM []byte) uint16 {
 				return // closed by cleanup
 			}
 			wg.Go(func() {
+				defer c.Close()
+				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+				defer stop()
 				// Handshake failures are the client's verdict (an untrusted
-				// or expired certificate), which is what tests exercise.
-				_ = tls.Server(c, cfg).HandshakeContext(ctx)
-				_ = c.Close()
+				// or expired certificate) or ours (no client certificate),
+				// which is what tests exercise.
+				tc := tls.Server(c, cfg)
+				if tc.HandshakeContext(ctx) != nil {
+					return
+				}
+				if handshook != nil {
+					handshook()
+				}
+				if hold {
+					_, _ = io.Copy(io.Discard, tc)
+				}
 			})
 		}
 	})

@@ -107,6 +107,29 @@ func TestCert(t *testing.T) {
 	}
 }
 
+func TestCertChain(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.CertChain(t, 48*time.Hour)
+	kp := testnet.KeyPair(t, certPEM, keyPEM)
+	if len(kp.Certificate) != 2 {
+		t.Fatalf("%d certificates, want leaf and intermediate", len(kp.Certificate))
+	}
+	mid, err := x509.ParseCertificate(kp.Certificate[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(mid.NotAfter); left < 47*time.Hour || left > 48*time.Hour {
+		t.Errorf("intermediate valid for %v more, want about 48h", left)
+	}
+	if left := time.Until(kp.Leaf.NotAfter); left < testnet.DefaultCertValidity-time.Hour {
+		t.Errorf("leaf valid for %v more, want about %v", left, testnet.DefaultCertValidity)
+	}
+	inter := x509.NewCertPool()
+	inter.AddCert(mid)
+	if _, err := kp.Leaf.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, DNSName: "localhost"}); err != nil {
+		t.Errorf("leaf does not verify through the intermediate: %v", err)
+	}
+}
+
 // The range lies below the ephemeral range, where no port-0 socket lands.
 func TestFreeUDPPortRangeBelowEphemeral(t *testing.T) {
 	t.Parallel()
