@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	golang.org/x/net v0.52.0
+	golang.org/x/time v0.14.0
 )
 
 require (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -12,7 +13,8 @@ import (
 
 // serveUDP answers every Binding request that arrives on pc until pc is
 // closed. One goroutine, one buffer and one answerer per socket.
-func serveUDP(ctx context.Context, pc net.PacketConn, o *Options) error {
+func (s *server) serveUDP(ctx context.Context, pc net.PacketConn) error {
+	o := &s.opts
 	buf := make([]byte, maxMessage)
 	a := newAnswerer()
 	// *net.UDPConn's AddrPort methods avoid a net.Addr allocation per
@@ -49,11 +51,18 @@ func serveUDP(ctx context.Context, pc net.PacketConn, o *Options) error {
 		if out == nil {
 			continue
 		}
-		if o.OnRequest != nil {
+		allowed, hook := s.rates.allow(from.Addr(), time.Now()), o.OnRequest
+		if !allowed {
+			hook = o.OnLimited
+		}
+		if hook != nil {
 			if addr == nil {
 				addr = net.UDPAddrFromAddrPort(from)
 			}
-			o.OnRequest(addr)
+			hook(addr)
+		}
+		if !allowed {
+			continue
 		}
 		// A failed send concerns one client, not the socket.
 		if fast {

@@ -1,0 +1,116 @@
+package responder
+
+import (
+	"math"
+	"net/netip"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+const (
+	// maxRateSources bounds the UDP rate table, about 150 bytes a source.
+	// Beyond it, sources share one bucket: spoofed floods from many
+	// addresses then get one source's answers between them.
+	maxRateSources = 1 << 14
+	// sweepEvery spaces the sweeps that evict idle sources, so a flood of
+	// new sources costs one pass over the table per second at most.
+	sweepEvery = time.Second
+)
+
+// sourceRates is a token bucket per source IP for UDP answers, so that a
+// request with a spoofed source cannot turn the responder into a
+// reflector aimed at that address.
+type sourceRates struct {
+	limit rate.Limit
+	burst int
+
+	mu       sync.Mutex
+	sources  map[netip.Addr]*rate.Limiter
+	overflow *rate.Limiter // shared by sources beyond maxRateSources
+	swept    time.Time
+}
+
+func newSourceRates(r float64, burst int) *sourceRates {
+	l := rate.Limit(r)
+	if math.IsInf(r, 1) {
+		l = rate.Inf // math.MaxFloat64, not +Inf
+	}
+	return &sourceRates{
+		limit:    l,
+		burst:    burst,
+		sources:  make(map[netip.Addr]*rate.Limiter),
+		overflow: rate.NewLimiter(l, burst),
+	}
+}
+
+// allow reports whether ip may have an answer at now.
+func (s *sourceRates) allow(ip netip.Addr, now time.Time) bool {
+	if s.limit == rate.Inf {
+		return true
+	}
+	ip = ip.Unmap() // a dual-stack socket's view of an IPv4 peer
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lim := s.sources[ip]
+	if lim == nil {
+		if now.Sub(s.swept) >= sweepEvery {
+			s.sweep(now)
+		}
+		lim = s.overflow
+		if len(s.sources) < maxRateSources {
+			lim = rate.NewLimiter(s.limit, s.burst)
+			s.sources[ip] = lim
+		}
+	}
+	return lim.AllowN(now, 1)
+}
+
+// sweep evicts every source whose bucket has refilled: it holds no state
+// that a new bucket would not, so the eviction loses nothing.
+func (s *sourceRates) sweep(now time.Time) {
+	s.swept = now
+	for ip, lim := range s.sources {
+		if lim.TokensAt(now) >= float64(s.burst) {
+			delete(s.sources, ip)
+		}
+	}
+}
+
+// sourceConns counts TCP connections per source IP, so that one client
+// cannot hold every one of MaxConns. A source has an entry only while it
+// has a connection, which bounds the table by MaxConns.
+type sourceConns struct {
+	max int
+
+	mu    sync.Mutex
+	conns map[netip.Addr]int
+}
+
+func newSourceConns(max int) *sourceConns {
+	return &sourceConns{max: max, conns: make(map[netip.Addr]int)}
+}
+
+// acquire takes a connection for ip, or reports false when ip already has
+// max of them.
+func (s *sourceConns) acquire(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns[ip] >= s.max {
+		return false
+	}
+	s.conns[ip]++
+	return true
+}
+
+// release gives back a connection that acquire took.
+func (s *sourceConns) release(ip netip.Addr) {
+	ip = ip.Unmap()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns[ip]--; s.conns[ip] <= 0 {
+		delete(s.conns, ip)
+	}
+}
