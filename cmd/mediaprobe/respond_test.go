@@ -19,11 +19,14 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/pion/stun/v3"
 
+	"github.com/mediareach/terraform-provider-media/internal/responder"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
 func TestParseRespondFlags(t *testing.T) {
+	const rate, burst, perSource = responder.DefaultUDPRate, responder.DefaultUDPBurst, responder.DefaultMaxConnsPerSource
 	valid := []struct {
 		name string
 		args []string
@@ -32,31 +35,37 @@ func TestParseRespondFlags(t *testing.T) {
 		{
 			name: "defaults",
 			args: []string{"--udp", "3478"},
-			want: respondConfig{udp: []uint16{3478}, ttl: defaultTTL, logLevel: hclog.Info},
+			want: respondConfig{
+				udp: []uint16{3478}, ttl: defaultTTL, logLevel: hclog.Info,
+				udpRate: rate, udpBurst: burst, tcpPerSource: perSource,
+			},
 		},
 		{
 			name: "lists and ranges",
 			args: []string{"--udp", "3478,10000-10003", "--tcp", "443, 3478"},
 			want: respondConfig{
 				udp: []uint16{3478, 10000, 10001, 10002, 10003}, tcp: []uint16{443, 3478},
-				ttl: defaultTTL, logLevel: hclog.Info,
+				ttl: defaultTTL, logLevel: hclog.Info, udpRate: rate, udpBurst: burst, tcpPerSource: perSource,
 			},
 		},
 		{
 			name: "every option, single dashes",
 			args: []string{
 				"-tcp", "5349", "-listen", "127.0.0.1", "-tls-cert", "c.pem", "-tls-key", "k.pem",
-				"-ttl", "0", "-log-level", "debug",
+				"-ttl", "0", "-log-level", "debug", "-udp-rate", "50.5", "-udp-burst", "10", "-tcp-conns-per-source", "4",
 			},
 			want: respondConfig{
 				tcp: []uint16{5349}, listen: "127.0.0.1", tlsCert: "c.pem", tlsKey: "k.pem",
-				ttl: 0, logLevel: hclog.Debug,
+				ttl: 0, logLevel: hclog.Debug, udpRate: 50.5, udpBurst: 10, tcpPerSource: 4,
 			},
 		},
 		{
 			name: "ipv6 listen address",
 			args: []string{"--udp", "3478", "--listen", "::", "--ttl", "90s"},
-			want: respondConfig{udp: []uint16{3478}, listen: "::", ttl: 90 * time.Second, logLevel: hclog.Info},
+			want: respondConfig{
+				udp: []uint16{3478}, listen: "::", ttl: 90 * time.Second, logLevel: hclog.Info,
+				udpRate: rate, udpBurst: burst, tcpPerSource: perSource,
+			},
 		},
 	}
 	for _, tt := range valid {
@@ -73,6 +82,10 @@ func TestParseRespondFlags(t *testing.T) {
 				t.Errorf("got listen=%q cert=%q key=%q ttl=%s level=%s, want listen=%q cert=%q key=%q ttl=%s level=%s",
 					got.listen, got.tlsCert, got.tlsKey, got.ttl, got.logLevel,
 					tt.want.listen, tt.want.tlsCert, tt.want.tlsKey, tt.want.ttl, tt.want.logLevel)
+			}
+			if got.udpRate != tt.want.udpRate || got.udpBurst != tt.want.udpBurst || got.tcpPerSource != tt.want.tcpPerSource {
+				t.Errorf("got udp-rate=%v udp-burst=%d tcp-conns-per-source=%d, want %v, %d, %d",
+					got.udpRate, got.udpBurst, got.tcpPerSource, tt.want.udpRate, tt.want.udpBurst, tt.want.tcpPerSource)
 			}
 		})
 	}
@@ -107,6 +120,11 @@ func TestParseRespondFlags(t *testing.T) {
 		{"negative ttl", []string{"--udp", "3478", "--ttl", "-1s"}, "--ttl -1s"},
 		{"bad ttl", []string{"--udp", "3478", "--ttl", "15"}, `invalid value "15" for flag -ttl`},
 		{"bad log level", []string{"--udp", "3478", "--log-level", "loud"}, `--log-level "loud"`},
+		{"zero udp rate", []string{"--udp", "3478", "--udp-rate", "0"}, "--udp-rate 0: want answers per second above 0"},
+		{"negative udp rate", []string{"--udp", "3478", "--udp-rate", "-5"}, "--udp-rate -5"},
+		{"NaN udp rate", []string{"--udp", "3478", "--udp-rate", "NaN"}, "--udp-rate NaN"},
+		{"zero udp burst", []string{"--udp", "3478", "--udp-burst", "0"}, "--udp-burst 0: want 1 or more"},
+		{"zero tcp conns per source", []string{"--tcp", "443", "--tcp-conns-per-source", "0"}, "--tcp-conns-per-source 0: want 1 or more"},
 		{"positional argument", []string{"--udp", "3478", "443"}, `unexpected argument "443"`},
 		{"unknown flag", []string{"--stun", "3478"}, "flag provided but not defined: -stun"},
 	}
@@ -164,6 +182,45 @@ func TestRespondEndToEnd(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestRespondPerSourceLimits: --udp-rate, --udp-burst and
+// --tcp-conns-per-source reach the responder, and the stop line counts
+// what they turned away.
+func TestRespondPerSourceLimits(t *testing.T) {
+	udpPort := testnet.ClosedPort(t, "udp")
+	tcpPort := testnet.ClosedPort(t, "tcp")
+	r := startRespond(t, "respond", "--listen", "127.0.0.1",
+		"--udp", strconv.Itoa(int(udpPort)), "--udp-rate", "0.000001", "--udp-burst", "1",
+		"--tcp", strconv.Itoa(int(tcpPort)), "--tcp-conns-per-source", "1")
+	r.waitListening(t)
+	if want := "udp_rate=1e-06 udp_burst=1"; !strings.Contains(r.out.String(), want) {
+		t.Errorf("start line lacks %q:\n%s", want, r.out.String())
+	}
+
+	c := dial(t, "udp", addr(udpPort))
+	testnet.STUNExchange(t, c)
+	if _, err := c.Write(bindingRequestRaw(t)); err != nil {
+		t.Fatal(err)
+	}
+	// Another source is answered, after the request above was dropped:
+	// one socket is served in order.
+	testnet.STUNExchange(t, dialFrom(t, "udp", "127.0.0.2", addr(udpPort)))
+
+	held := dial(t, "tcp", addr(tcpPort))
+	testnet.STUNExchange(t, held)
+	over := dial(t, "tcp", addr(tcpPort))
+	_ = over.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := over.Read(make([]byte, 1)); err == nil {
+		t.Errorf("second connection from one source: read %d bytes, want it closed", n)
+	}
+
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code %d, want %d", code, exitOK)
+	}
+	if want := "requests=3 limited=2"; !strings.Contains(r.out.String(), want) {
+		t.Errorf("stop line lacks %q:\n%s", want, r.out.String())
 	}
 }
 
@@ -359,6 +416,38 @@ func dial(t *testing.T, network, address string) net.Conn {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// dialFrom is dial from the loopback address from, so that a test can
+// speak as a second source.
+func dialFrom(t *testing.T, network, from, address string) net.Conn {
+	t.Helper()
+	local := net.JoinHostPort(from, "0")
+	d := net.Dialer{}
+	var err error
+	if network == "udp" {
+		d.LocalAddr, err = net.ResolveUDPAddr(network, local)
+	} else {
+		d.LocalAddr, err = net.ResolveTCPAddr(network, local)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.DialContext(t.Context(), network, address)
+	if err != nil {
+		t.Fatalf("dial %s %s from %s: %v", network, address, from, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func bindingRequestRaw(t *testing.T) []byte {
+	t.Helper()
+	m, err := stun.Build(stun.TransactionID, stun.BindingRequest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Raw
 }
 
 // writeCert writes a testnet certificate for 127.0.0.1 (among others) and
