@@ -206,6 +206,10 @@ func respond(ctx context.Context, cfg respondConfig, log hclog.Logger) error {
 		},
 	}
 
+	if cfg.ttl == 0 {
+		log.Warn("--ttl 0: runs until stopped (SIGINT or SIGTERM) and answers anyone the per-source limits " +
+			"allow; give --ttl so that a forgotten responder does not keep ports open")
+	}
 	start := time.Now()
 	log.Info("listening", startFields(cfg)...)
 	err = responder.Serve(ctx, pcs, lns, opts)

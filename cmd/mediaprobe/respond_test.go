@@ -265,6 +265,28 @@ func TestRespondStopsAfterTTL(t *testing.T) {
 	}
 }
 
+// TestRespondTTLWarning: only --ttl 0 warns that it runs until stopped.
+func TestRespondTTLWarning(t *testing.T) {
+	const warning = "[WARN]  mediaprobe: --ttl 0: runs until stopped (SIGINT or SIGTERM) and answers anyone the per-source limits allow"
+	for _, tt := range []struct {
+		ttl  []string
+		warn bool
+	}{
+		{ttl: []string{"--ttl", "0"}, warn: true},
+		{ttl: nil, warn: false}, // the default, 15m
+		{ttl: []string{"--ttl", "1h"}, warn: false},
+	} {
+		t.Run(fmt.Sprint(tt.ttl), func(t *testing.T) {
+			args := append([]string{"respond", "--listen", "127.0.0.1", "--udp", strconv.Itoa(int(testnet.ClosedPort(t, "udp")))}, tt.ttl...)
+			r := startRespond(t, args...)
+			r.waitListening(t)
+			if got := strings.Contains(r.out.String(), warning); got != tt.warn {
+				t.Errorf("warned %v, want %v:\n%s", got, tt.warn, r.out.String())
+			}
+		})
+	}
+}
+
 // TestRespondPortTaken: a port in use is a clear error naming protocol and
 // port, exit code 1, and nothing stays bound.
 func TestRespondPortTaken(t *testing.T) {
