@@ -77,7 +77,7 @@ TCP or TLS streams); TCP ports also simply accept connections. It stops after
 
 Flags:
 `, maxPorts)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	return fs
 }
