@@ -27,6 +27,23 @@ const maxPorts = 20000
 // after the check it was started for.
 const defaultTTL = 15 * time.Minute
 
+// The per-source limits, so that the responder is neither a reflector for
+// requests with a spoofed source nor held by one client, yet never turns
+// away the provider's own probes at its defaults.
+const (
+	// defaultUDPRate and defaultUDPBurst are four times the provider's
+	// default max_probe_rate (500 attempts a second against a host): an
+	// attempt is one request when answered within the probe's first
+	// retransmission timeout (100ms), two or three over a path with a
+	// longer round trip.
+	defaultUDPRate  = 2000
+	defaultUDPBurst = 2000
+	// defaultTCPConnsPerSource is the provider's default max_concurrency,
+	// the most probes one Terraform run has in flight; a quarter of
+	// responder.DefaultMaxConns.
+	defaultTCPConnsPerSource = 256
+)
+
 // respondConfig is the validated command line of `mediaprobe respond`.
 type respondConfig struct {
 	udpSpec, tcpSpec string // as given, for the start line
@@ -61,11 +78,11 @@ func newRespondFlags(cfg *respondConfig, logLevel *string) *flag.FlagSet {
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file`: every --tcp port then speaks TLS (needs --tls-key)")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` for --tls-cert")
 	fs.DurationVar(&cfg.ttl, "ttl", defaultTTL, "stop after this `duration`; 0 runs until SIGINT or SIGTERM")
-	fs.Float64Var(&cfg.udpRate, "udp-rate", responder.DefaultUDPRate,
+	fs.Float64Var(&cfg.udpRate, "udp-rate", defaultUDPRate,
 		"UDP answers per second to one source IP, a `rate`; requests beyond it are dropped, so that requests with a spoofed source cannot make this a reflector")
-	fs.IntVar(&cfg.udpBurst, "udp-burst", responder.DefaultUDPBurst,
+	fs.IntVar(&cfg.udpBurst, "udp-burst", defaultUDPBurst,
 		"UDP answers one source IP may get at once, a `count`, before --udp-rate applies")
-	fs.IntVar(&cfg.tcpPerSource, "tcp-conns-per-source", responder.DefaultMaxConnsPerSource,
+	fs.IntVar(&cfg.tcpPerSource, "tcp-conns-per-source", defaultTCPConnsPerSource,
 		"TCP connections served at once for one source IP, a `count`; beyond it new ones are closed, so that one client cannot hold them all")
 	fs.StringVar(logLevel, "log-level", "info", "log `level`: trace, debug, info, warn, error or off")
 	fs.Usage = func() {
@@ -127,7 +144,7 @@ func parseRespondFlags(args []string, stderr io.Writer) (respondConfig, error) {
 		return cfg, usagef("--tls-cert applies to --tcp ports, and none are given")
 	}
 	if !(cfg.udpRate > 0) { // NaN too
-		return cfg, usagef("--udp-rate %v: want answers per second above 0, such as %d", cfg.udpRate, responder.DefaultUDPRate)
+		return cfg, usagef("--udp-rate %v: want answers per second above 0, such as %d", cfg.udpRate, defaultUDPRate)
 	}
 	if cfg.udpBurst < 1 {
 		return cfg, usagef("--udp-burst %d: want 1 or more", cfg.udpBurst)

@@ -21,12 +21,11 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/pion/stun/v3"
 
-	"github.com/mediareach/terraform-provider-media/internal/responder"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
 func TestParseRespondFlags(t *testing.T) {
-	const rate, burst, perSource = responder.DefaultUDPRate, responder.DefaultUDPBurst, responder.DefaultMaxConnsPerSource
+	const rate, burst, perSource = defaultUDPRate, defaultUDPBurst, defaultTCPConnsPerSource
 	valid := []struct {
 		name string
 		args []string

@@ -21,7 +21,7 @@ const (
 
 // sourceRates is a token bucket per source IP for UDP answers, so that a
 // request with a spoofed source cannot turn the responder into a
-// reflector aimed at that address.
+// reflector aimed at that address. A nil *sourceRates allows everything.
 type sourceRates struct {
 	limit rate.Limit
 	burst int
@@ -32,11 +32,16 @@ type sourceRates struct {
 	swept    time.Time
 }
 
+// newSourceRates returns the buckets for r answers a second, or nil for no
+// limit: r not above 0, or +Inf. A burst not above 0 is a second's worth.
 func newSourceRates(r float64, burst int) *sourceRates {
-	l := rate.Limit(r)
-	if math.IsInf(r, 1) {
-		l = rate.Inf // math.MaxFloat64, not +Inf
+	if !(r > 0) || math.IsInf(r, 1) {
+		return nil
 	}
+	if burst <= 0 {
+		burst = int(min(math.Ceil(r), math.MaxInt32))
+	}
+	l := rate.Limit(r)
 	return &sourceRates{
 		limit:    l,
 		burst:    burst,
@@ -47,7 +52,7 @@ func newSourceRates(r float64, burst int) *sourceRates {
 
 // allow reports whether ip may have an answer at now.
 func (s *sourceRates) allow(ip netip.Addr, now time.Time) bool {
-	if s.limit == rate.Inf {
+	if s == nil {
 		return true
 	}
 	ip = ip.Unmap() // a dual-stack socket's view of an IPv4 peer
@@ -80,7 +85,8 @@ func (s *sourceRates) sweep(now time.Time) {
 
 // sourceConns counts TCP connections per source IP, so that one client
 // cannot hold every one of MaxConns. A source has an entry only while it
-// has a connection, which bounds the table by MaxConns.
+// has a connection, which bounds the table by MaxConns. A nil
+// *sourceConns has no cap.
 type sourceConns struct {
 	max int
 
@@ -88,13 +94,20 @@ type sourceConns struct {
 	conns map[netip.Addr]int
 }
 
+// newSourceConns returns the counts for a cap of max, or nil for no cap.
 func newSourceConns(max int) *sourceConns {
+	if max <= 0 {
+		return nil
+	}
 	return &sourceConns{max: max, conns: make(map[netip.Addr]int)}
 }
 
 // acquire takes a connection for ip, or reports false when ip already has
 // max of them.
 func (s *sourceConns) acquire(ip netip.Addr) bool {
+	if s == nil {
+		return true
+	}
 	ip = ip.Unmap()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -107,6 +120,9 @@ func (s *sourceConns) acquire(ip netip.Addr) bool {
 
 // release gives back a connection that acquire took.
 func (s *sourceConns) release(ip netip.Addr) {
+	if s == nil {
+		return
+	}
 	ip = ip.Unmap()
 	s.mu.Lock()
 	defer s.mu.Unlock()

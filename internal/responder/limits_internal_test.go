@@ -49,14 +49,34 @@ func TestSourceRates(t *testing.T) {
 	}
 }
 
-func TestSourceRatesUnlimited(t *testing.T) {
-	s := newSourceRates(math.Inf(1), 1)
-	if got := allowed(s, ipA, t0, 100); got != 100 {
-		t.Errorf("%d of 100 allowed, want all", got)
+func TestSourceRatesDefaultBurst(t *testing.T) {
+	for _, tt := range []struct {
+		rate float64
+		want int
+	}{{1e-6, 1}, {2.5, 3}, {2000, 2000}, {1e300, math.MaxInt32}} {
+		if got := newSourceRates(tt.rate, 0).burst; got != tt.want {
+			t.Errorf("rate %v: burst %d, want %d", tt.rate, got, tt.want)
+		}
 	}
-	if len(s.sources) != 0 {
-		t.Errorf("%d sources tracked without a limit", len(s.sources))
+}
+
+func TestNoLimits(t *testing.T) {
+	for _, r := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		s := newSourceRates(r, 1)
+		if s != nil {
+			t.Errorf("rate %v: buckets, want none", r)
+		}
+		if got := allowed(s, ipA, t0, 100); got != 100 {
+			t.Errorf("rate %v: %d of 100 allowed, want all", r, got)
+		}
 	}
+	c := newSourceConns(0)
+	for range 100 {
+		if !c.acquire(ipA) {
+			t.Fatal("connection refused without a cap")
+		}
+	}
+	c.release(ipA)
 }
 
 // A source whose bucket has refilled is evicted by the next sweep, which a

@@ -23,17 +23,6 @@ const Software = "mediaprobe"
 const (
 	DefaultMaxConns    = 1024
 	DefaultIdleTimeout = 30 * time.Second
-	// DefaultUDPRate and DefaultUDPBurst leave room for one prober at
-	// four times the provider's default max_probe_rate (500 attempts a
-	// second against a host): an attempt is one request when answered
-	// within the probe's first retransmission timeout (100ms), two or
-	// three on paths with a longer round trip.
-	DefaultUDPRate  = 2000
-	DefaultUDPBurst = 2000
-	// DefaultMaxConnsPerSource is the provider's default max_concurrency,
-	// the most probes one Terraform run has in flight, so that run is never
-	// refused; a quarter of DefaultMaxConns.
-	DefaultMaxConnsPerSource = 256
 )
 
 // Options tune Serve. The zero value is valid.
@@ -45,7 +34,7 @@ type Options struct {
 	// MaxConnsPerSource caps the TCP connections served at once for one
 	// source IP, so that one client cannot hold every one of MaxConns;
 	// beyond it, a new connection from that source is closed at once.
-	// Defaults to 256.
+	// Zero: no cap.
 	MaxConnsPerSource int
 	// IdleTimeout closes a TCP connection that completes no request for this
 	// long. Defaults to 30s.
@@ -54,8 +43,12 @@ type Options struct {
 	// sockets, and UDPBurst is how many it may have at once: a token
 	// bucket per source, so that requests with a spoofed source cannot
 	// make the responder a reflector. Requests beyond it are dropped, as
-	// the network drops them. Default 2000 per second and a burst of 2000.
-	// math.Inf(1) turns the limit off.
+	// the network drops them. Zero (or +Inf): no limit. UDPBurst defaults
+	// to one second's worth.
+	//
+	// The per-source limits are off in the zero Options so that test
+	// responders keep up with benchmarks from one loopback address;
+	// mediaprobe respond sets them for servers.
 	UDPRate  float64
 	UDPBurst int
 	// OnRequest, if set, is called with the source of every Binding request
@@ -71,17 +64,8 @@ func (o Options) withDefaults() Options {
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
 	}
-	if o.MaxConnsPerSource <= 0 {
-		o.MaxConnsPerSource = DefaultMaxConnsPerSource
-	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = DefaultIdleTimeout
-	}
-	if !(o.UDPRate > 0) { // NaN too
-		o.UDPRate = DefaultUDPRate
-	}
-	if o.UDPBurst <= 0 {
-		o.UDPBurst = DefaultUDPBurst
 	}
 	return o
 }
