@@ -218,7 +218,7 @@ func respond(ctx context.Context, cfg respondConfig, log hclog.Logger) error {
 		OnLimited: func(from net.Addr) {
 			limited.Add(1)
 			if debug {
-				log.Debug("over the per-source limit: dropped", "from", from.String())
+				log.Debug("turned away by a per-source limit", "from", from.String())
 			}
 		},
 	}
