@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -87,7 +88,7 @@ func printVersion(w io.Writer) {
 
 // printUsage writes the top-level help to the flag set's output.
 func printUsage(fs *flag.FlagSet) {
-	fmt.Fprint(fs.Output(), `Usage: mediaprobe [-version] <command> [flags]
+	fmt.Fprint(fs.Output(), `Usage: mediaprobe [--version] <command> [flags]
 
 Commands:
   respond   bind ports and answer STUN on them until a TTL or a signal
@@ -98,5 +99,23 @@ Run 'mediaprobe <command> -h' for the flags of a command.
 
 Flags:
 `)
+	printFlags(fs)
+}
+
+// printFlags is fs.PrintDefaults with the two dashes that the usage lines
+// and the README use: the flag package accepts one or two and prints one.
+// Its flag lines are the ones indented by two spaces; usage text is
+// indented by four and a tab.
+func printFlags(fs *flag.FlagSet) {
+	var b strings.Builder
+	out := fs.Output()
+	fs.SetOutput(&b)
 	fs.PrintDefaults()
+	fs.SetOutput(out)
+	for line := range strings.Lines(b.String()) {
+		if rest, ok := strings.CutPrefix(line, "  -"); ok {
+			line = "  --" + rest
+		}
+		_, _ = io.WriteString(out, line)
+	}
 }

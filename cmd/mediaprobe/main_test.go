@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -37,6 +39,47 @@ func TestRun(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("stderr %q does not contain %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+// TestHelpFlagsDoubleDash: help lists every flag with the two dashes that
+// the usage lines and the README use, never the flag package's one.
+func TestHelpFlagsDoubleDash(t *testing.T) {
+	// Every flag of respond, as help must list it.
+	var respondWant []string
+	var cfg respondConfig
+	var level string
+	newRespondFlags(&cfg, &level).VisitAll(func(f *flag.Flag) {
+		name, _ := flag.UnquoteUsage(f)
+		respondWant = append(respondWant, fmt.Sprintf("  --%s %s\n", f.Name, name))
+	})
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-h"}, []string{"Usage: mediaprobe [--version]", "  --version\n"}},
+		{[]string{"help"}, []string{"Usage: mediaprobe [--version]", "  --version\n"}},
+		{[]string{"respond", "-h"}, respondWant},
+		{[]string{"respond", "--help"}, respondWant},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			if code := run(context.Background(), tt.args, &out, &out); code != exitOK {
+				t.Fatalf("exit code %d, want %d:\n%s", code, exitOK, out.String())
+			}
+			help := out.String()
+			for _, w := range tt.want {
+				if !strings.Contains(help, w) {
+					t.Errorf("help lacks %q:\n%s", w, help)
+				}
+			}
+			for line := range strings.Lines(help) {
+				if strings.HasPrefix(line, "  -") && !strings.HasPrefix(line, "  --") {
+					t.Errorf("single-dash flag line %q", line)
+				}
 			}
 		})
 	}

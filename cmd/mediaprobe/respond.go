@@ -27,6 +27,23 @@ const maxPorts = 20000
 // after the check it was started for.
 const defaultTTL = 15 * time.Minute
 
+// The per-source limits, so that the responder is neither a reflector for
+// requests with a spoofed source nor held by one client, yet never turns
+// away the provider's own probes at its defaults.
+const (
+	// defaultUDPRate and defaultUDPBurst are four times the provider's
+	// default max_probe_rate (500 attempts a second against a host): an
+	// attempt is one request when answered within the probe's first
+	// retransmission timeout (100ms), two or three over a path with a
+	// longer round trip.
+	defaultUDPRate  = 2000
+	defaultUDPBurst = 2000
+	// defaultTCPConnsPerSource is the provider's default max_concurrency,
+	// the most probes one Terraform run has in flight; a quarter of
+	// responder.DefaultMaxConns.
+	defaultTCPConnsPerSource = 256
+)
+
 // respondConfig is the validated command line of `mediaprobe respond`.
 type respondConfig struct {
 	udpSpec, tcpSpec string // as given, for the start line
@@ -35,6 +52,9 @@ type respondConfig struct {
 	tlsCert, tlsKey  string
 	ttl              time.Duration // 0 = until a signal
 	logLevel         hclog.Level
+	udpRate          float64 // UDP answers per second per source IP
+	udpBurst         int
+	tcpPerSource     int // TCP connections at once per source IP
 }
 
 // usageError is a bad command line: exit 2, with a pointer to -h.
@@ -58,6 +78,12 @@ func newRespondFlags(cfg *respondConfig, logLevel *string) *flag.FlagSet {
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file`: every --tcp port then speaks TLS (needs --tls-key)")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` for --tls-cert")
 	fs.DurationVar(&cfg.ttl, "ttl", defaultTTL, "stop after this `duration`; 0 runs until SIGINT or SIGTERM")
+	fs.Float64Var(&cfg.udpRate, "udp-rate", defaultUDPRate,
+		"UDP answers per second to one source IP, a `rate`; requests beyond it are dropped, so that requests with a spoofed source cannot make this a reflector")
+	fs.IntVar(&cfg.udpBurst, "udp-burst", defaultUDPBurst,
+		"UDP answers one source IP may get at once, a `count`, before --udp-rate applies")
+	fs.IntVar(&cfg.tcpPerSource, "tcp-conns-per-source", defaultTCPConnsPerSource,
+		"TCP connections served at once for one source IP, a `count`; beyond it new ones are closed, so that one client cannot hold them all")
 	fs.StringVar(logLevel, "log-level", "info", "log `level`: trace, debug, info, warn, error or off")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: mediaprobe respond --udp PORTS --tcp PORTS [flags]
@@ -68,7 +94,7 @@ TCP or TLS streams); TCP ports also simply accept connections. It stops after
 
 Flags:
 `, maxPorts)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	return fs
 }
@@ -116,6 +142,15 @@ func parseRespondFlags(args []string, stderr io.Writer) (respondConfig, error) {
 	}
 	if cfg.tlsCert != "" && len(cfg.tcp) == 0 {
 		return cfg, usagef("--tls-cert applies to --tcp ports, and none are given")
+	}
+	if !(cfg.udpRate > 0) { // NaN too
+		return cfg, usagef("--udp-rate %v: want answers per second above 0, such as %d", cfg.udpRate, defaultUDPRate)
+	}
+	if cfg.udpBurst < 1 {
+		return cfg, usagef("--udp-burst %d: want 1 or more", cfg.udpBurst)
+	}
+	if cfg.tcpPerSource < 1 {
+		return cfg, usagef("--tcp-conns-per-source %d: want 1 or more", cfg.tcpPerSource)
 	}
 	if cfg.ttl < 0 {
 		return cfg, usagef("--ttl %s: want 0 (until a signal) or a positive duration such as 15m", cfg.ttl)
@@ -168,15 +203,30 @@ func respond(ctx context.Context, cfg respondConfig, log hclog.Logger) error {
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.ttl, fmt.Errorf("ttl expired after %s", cfg.ttl))
 		defer cancel()
 	}
-	var requests atomic.Int64
+	var requests, limited atomic.Int64
 	debug := log.IsDebug()
-	opts := responder.Options{OnRequest: func(from net.Addr) {
-		requests.Add(1)
-		if debug {
-			log.Debug("STUN binding request", "from", from.String())
-		}
-	}}
+	opts := responder.Options{
+		UDPRate:           cfg.udpRate,
+		UDPBurst:          cfg.udpBurst,
+		MaxConnsPerSource: cfg.tcpPerSource,
+		OnRequest: func(from net.Addr) {
+			requests.Add(1)
+			if debug {
+				log.Debug("STUN binding request", "from", from.String())
+			}
+		},
+		OnLimited: func(from net.Addr) {
+			limited.Add(1)
+			if debug {
+				log.Debug("turned away by a per-source limit", "from", from.String())
+			}
+		},
+	}
 
+	if cfg.ttl == 0 {
+		log.Warn("--ttl 0: runs until stopped (SIGINT or SIGTERM) and answers anyone the per-source limits " +
+			"allow; give --ttl so that a forgotten responder does not keep ports open")
+	}
 	start := time.Now()
 	log.Info("listening", startFields(cfg)...)
 	err = responder.Serve(ctx, pcs, lns, opts)
@@ -184,7 +234,7 @@ func respond(ctx context.Context, cfg respondConfig, log hclog.Logger) error {
 	if err == nil {
 		reason = context.Cause(ctx).Error()
 	}
-	log.Info("stopped", "reason", reason, "requests", requests.Load(),
+	log.Info("stopped", "reason", reason, "requests", requests.Load(), "limited", limited.Load(),
 		"uptime", time.Since(start).Round(time.Millisecond).String())
 	if err != nil {
 		return fmt.Errorf("serving: %w", err)
@@ -204,10 +254,12 @@ func startFields(cfg respondConfig) []any {
 	}
 	var f []any
 	if len(cfg.udp) > 0 {
-		f = append(f, "udp", strings.ReplaceAll(cfg.udpSpec, " ", ""), "udp_sockets", len(cfg.udp))
+		f = append(f, "udp", strings.ReplaceAll(cfg.udpSpec, " ", ""), "udp_sockets", len(cfg.udp),
+			"udp_rate", cfg.udpRate, "udp_burst", cfg.udpBurst)
 	}
 	if len(cfg.tcp) > 0 {
-		f = append(f, "tcp", strings.ReplaceAll(cfg.tcpSpec, " ", ""), "tcp_sockets", len(cfg.tcp), "tls", cfg.tlsCert != "")
+		f = append(f, "tcp", strings.ReplaceAll(cfg.tcpSpec, " ", ""), "tcp_sockets", len(cfg.tcp), "tls", cfg.tlsCert != "",
+			"tcp_conns_per_source", cfg.tcpPerSource)
 	}
 	return append(f, "address", listen, "ttl", ttl)
 }

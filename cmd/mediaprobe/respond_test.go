@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +21,7 @@ import (
 )
 
 func TestParseRespondFlags(t *testing.T) {
+	const rate, burst, perSource = defaultUDPRate, defaultUDPBurst, defaultTCPConnsPerSource
 	valid := []struct {
 		name string
 		args []string
@@ -32,31 +30,37 @@ func TestParseRespondFlags(t *testing.T) {
 		{
 			name: "defaults",
 			args: []string{"--udp", "3478"},
-			want: respondConfig{udp: []uint16{3478}, ttl: defaultTTL, logLevel: hclog.Info},
+			want: respondConfig{
+				udp: []uint16{3478}, ttl: defaultTTL, logLevel: hclog.Info,
+				udpRate: rate, udpBurst: burst, tcpPerSource: perSource,
+			},
 		},
 		{
 			name: "lists and ranges",
 			args: []string{"--udp", "3478,10000-10003", "--tcp", "443, 3478"},
 			want: respondConfig{
 				udp: []uint16{3478, 10000, 10001, 10002, 10003}, tcp: []uint16{443, 3478},
-				ttl: defaultTTL, logLevel: hclog.Info,
+				ttl: defaultTTL, logLevel: hclog.Info, udpRate: rate, udpBurst: burst, tcpPerSource: perSource,
 			},
 		},
 		{
 			name: "every option, single dashes",
 			args: []string{
 				"-tcp", "5349", "-listen", "127.0.0.1", "-tls-cert", "c.pem", "-tls-key", "k.pem",
-				"-ttl", "0", "-log-level", "debug",
+				"-ttl", "0", "-log-level", "debug", "-udp-rate", "50.5", "-udp-burst", "10", "-tcp-conns-per-source", "4",
 			},
 			want: respondConfig{
 				tcp: []uint16{5349}, listen: "127.0.0.1", tlsCert: "c.pem", tlsKey: "k.pem",
-				ttl: 0, logLevel: hclog.Debug,
+				ttl: 0, logLevel: hclog.Debug, udpRate: 50.5, udpBurst: 10, tcpPerSource: 4,
 			},
 		},
 		{
 			name: "ipv6 listen address",
 			args: []string{"--udp", "3478", "--listen", "::", "--ttl", "90s"},
-			want: respondConfig{udp: []uint16{3478}, listen: "::", ttl: 90 * time.Second, logLevel: hclog.Info},
+			want: respondConfig{
+				udp: []uint16{3478}, listen: "::", ttl: 90 * time.Second, logLevel: hclog.Info,
+				udpRate: rate, udpBurst: burst, tcpPerSource: perSource,
+			},
 		},
 	}
 	for _, tt := range valid {
@@ -73,6 +77,10 @@ func TestParseRespondFlags(t *testing.T) {
 				t.Errorf("got listen=%q cert=%q key=%q ttl=%s level=%s, want listen=%q cert=%q key=%q ttl=%s level=%s",
 					got.listen, got.tlsCert, got.tlsKey, got.ttl, got.logLevel,
 					tt.want.listen, tt.want.tlsCert, tt.want.tlsKey, tt.want.ttl, tt.want.logLevel)
+			}
+			if got.udpRate != tt.want.udpRate || got.udpBurst != tt.want.udpBurst || got.tcpPerSource != tt.want.tcpPerSource {
+				t.Errorf("got udp-rate=%v udp-burst=%d tcp-conns-per-source=%d, want %v, %d, %d",
+					got.udpRate, got.udpBurst, got.tcpPerSource, tt.want.udpRate, tt.want.udpBurst, tt.want.tcpPerSource)
 			}
 		})
 	}
@@ -107,6 +115,11 @@ func TestParseRespondFlags(t *testing.T) {
 		{"negative ttl", []string{"--udp", "3478", "--ttl", "-1s"}, "--ttl -1s"},
 		{"bad ttl", []string{"--udp", "3478", "--ttl", "15"}, `invalid value "15" for flag -ttl`},
 		{"bad log level", []string{"--udp", "3478", "--log-level", "loud"}, `--log-level "loud"`},
+		{"zero udp rate", []string{"--udp", "3478", "--udp-rate", "0"}, "--udp-rate 0: want answers per second above 0"},
+		{"negative udp rate", []string{"--udp", "3478", "--udp-rate", "-5"}, "--udp-rate -5"},
+		{"NaN udp rate", []string{"--udp", "3478", "--udp-rate", "NaN"}, "--udp-rate NaN"},
+		{"zero udp burst", []string{"--udp", "3478", "--udp-burst", "0"}, "--udp-burst 0: want 1 or more"},
+		{"zero tcp conns per source", []string{"--tcp", "443", "--tcp-conns-per-source", "0"}, "--tcp-conns-per-source 0: want 1 or more"},
 		{"positional argument", []string{"--udp", "3478", "443"}, `unexpected argument "443"`},
 		{"unknown flag", []string{"--stun", "3478"}, "flag provided but not defined: -stun"},
 	}
@@ -167,6 +180,45 @@ func TestRespondEndToEnd(t *testing.T) {
 	}
 }
 
+// TestRespondPerSourceLimits: --udp-rate, --udp-burst and
+// --tcp-conns-per-source reach the responder, and the stop line counts
+// what they turned away.
+func TestRespondPerSourceLimits(t *testing.T) {
+	udpPort := testnet.ClosedPort(t, "udp")
+	tcpPort := testnet.ClosedPort(t, "tcp")
+	r := startRespond(t, "respond", "--listen", "127.0.0.1",
+		"--udp", strconv.Itoa(int(udpPort)), "--udp-rate", "0.000001", "--udp-burst", "1",
+		"--tcp", strconv.Itoa(int(tcpPort)), "--tcp-conns-per-source", "1")
+	r.waitListening(t)
+	if want := "udp_rate=1e-06 udp_burst=1"; !strings.Contains(r.out.String(), want) {
+		t.Errorf("start line lacks %q:\n%s", want, r.out.String())
+	}
+
+	c := dial(t, "udp", addr(udpPort))
+	testnet.STUNExchange(t, c)
+	if _, err := c.Write(bindingRequestRaw(t)); err != nil {
+		t.Fatal(err)
+	}
+	// Another source is answered, after the request above was dropped:
+	// one socket is served in order.
+	testnet.STUNExchange(t, dialFrom(t, "udp", "127.0.0.2", addr(udpPort)))
+
+	held := dial(t, "tcp", addr(tcpPort))
+	testnet.STUNExchange(t, held)
+	over := dial(t, "tcp", addr(tcpPort))
+	_ = over.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := over.Read(make([]byte, 1)); err == nil {
+		t.Errorf("second connection from one source: read %d bytes, want it closed", n)
+	}
+
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code %d, want %d", code, exitOK)
+	}
+	if want := "requests=3 limited=2"; !strings.Contains(r.out.String(), want) {
+		t.Errorf("stop line lacks %q:\n%s", want, r.out.String())
+	}
+}
+
 // TestRespondTLS serves STUN over TLS with a certificate from files.
 func TestRespondTLS(t *testing.T) {
 	certFile, keyFile, roots := writeCert(t)
@@ -205,6 +257,28 @@ func TestRespondStopsAfterTTL(t *testing.T) {
 	}
 	if want := `stopped: reason="ttl expired after 50ms"`; !strings.Contains(r.out.String(), want) {
 		t.Errorf("log lacks %q:\n%s", want, r.out.String())
+	}
+}
+
+// TestRespondTTLWarning: only --ttl 0 warns that it runs until stopped.
+func TestRespondTTLWarning(t *testing.T) {
+	const warning = "[WARN]  mediaprobe: --ttl 0: runs until stopped (SIGINT or SIGTERM) and answers anyone the per-source limits allow"
+	for _, tt := range []struct {
+		ttl  []string
+		warn bool
+	}{
+		{ttl: []string{"--ttl", "0"}, warn: true},
+		{ttl: nil, warn: false}, // the default, 15m
+		{ttl: []string{"--ttl", "1h"}, warn: false},
+	} {
+		t.Run(fmt.Sprint(tt.ttl), func(t *testing.T) {
+			args := append([]string{"respond", "--listen", "127.0.0.1", "--udp", strconv.Itoa(int(testnet.ClosedPort(t, "udp")))}, tt.ttl...)
+			r := startRespond(t, args...)
+			r.waitListening(t)
+			if got := strings.Contains(r.out.String(), warning); got != tt.warn {
+				t.Errorf("warned %v, want %v:\n%s", got, tt.warn, r.out.String())
+			}
+		})
 	}
 }
 
@@ -270,110 +344,4 @@ func TestRespondBadCertificateFiles(t *testing.T) {
 	if want := "loading --tls-cert " + filepath.Join(dir, "missing.pem"); !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 	}
-}
-
-// respondRun is one in-process `mediaprobe ...` run.
-type respondRun struct {
-	cancel context.CancelFunc
-	done   chan struct{} // closed when run returns
-	code   int           // run's exit code, once done is closed
-	out    *logBuffer
-}
-
-// startRespond calls run(args) in a goroutine; cleanup stops it and waits.
-func startRespond(t *testing.T, args ...string) *respondRun {
-	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	r := &respondRun{cancel: cancel, done: make(chan struct{}), out: newLogBuffer("mediaprobe: listening")}
-	go func() {
-		defer close(r.done)
-		r.code = run(ctx, args, io.Discard, r.out)
-	}()
-	t.Cleanup(func() { r.stop(t) })
-	return r
-}
-
-// waitListening waits for the start line, which is logged once every port is bound.
-func (r *respondRun) waitListening(t *testing.T) {
-	t.Helper()
-	select {
-	case <-r.out.seen:
-	case <-r.done:
-		t.Fatalf("exited with code %d before listening:\n%s", r.code, r.out.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no start line after 10s:\n%s", r.out.String())
-	}
-}
-
-// stop cancels the run (as SIGINT would) and returns its exit code.
-func (r *respondRun) stop(t *testing.T) int {
-	t.Helper()
-	r.cancel()
-	select {
-	case <-r.done:
-		return r.code
-	case <-time.After(10 * time.Second):
-		t.Fatalf("did not stop within 10s of cancel:\n%s", r.out.String())
-		return -1
-	}
-}
-
-// logBuffer collects log output from many goroutines and closes seen at the
-// first write that contains marker.
-type logBuffer struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	marker string
-	seen   chan struct{}
-}
-
-func newLogBuffer(marker string) *logBuffer {
-	return &logBuffer{marker: marker, seen: make(chan struct{})}
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	hadMarker := strings.Contains(b.buf.String(), b.marker)
-	b.buf.Write(p)
-	if !hadMarker && strings.Contains(b.buf.String(), b.marker) {
-		close(b.seen)
-	}
-	return len(p), nil
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func addr(port uint16) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))) }
-
-func dial(t *testing.T, network, address string) net.Conn {
-	t.Helper()
-	var d net.Dialer
-	c, err := d.DialContext(t.Context(), network, address)
-	if err != nil {
-		t.Fatalf("dial %s %s: %v", network, address, err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
-// writeCert writes a testnet certificate for 127.0.0.1 (among others) and
-// its key as PEM files, and returns their paths and a pool that trusts the
-// certificate.
-func writeCert(t *testing.T) (certFile, keyFile string, roots *x509.CertPool) {
-	t.Helper()
-	certPEM, keyPEM, roots := testnet.Cert(t)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile, roots
 }

@@ -31,13 +31,33 @@ type Options struct {
 	// beyond it, new connections wait in the kernel's accept queue.
 	// Defaults to 1024.
 	MaxConns int
+	// MaxConnsPerSource caps the TCP connections served at once for one
+	// source IP, so that one client cannot hold every one of MaxConns;
+	// beyond it, a new connection from that source is closed at once.
+	// Zero: no cap.
+	MaxConnsPerSource int
 	// IdleTimeout closes a TCP connection that completes no request for this
 	// long. Defaults to 30s.
 	IdleTimeout time.Duration
+	// UDPRate caps the UDP answers per second to one source IP, across all
+	// sockets, and UDPBurst is how many it may have at once: a token
+	// bucket per source, so that requests with a spoofed source cannot
+	// make the responder a reflector. Requests beyond it are dropped, as
+	// the network drops them. Zero (or +Inf): no limit. UDPBurst defaults
+	// to one second's worth.
+	//
+	// The per-source limits are off in the zero Options so that test
+	// responders keep up with benchmarks from one loopback address;
+	// mediaprobe respond sets them for servers.
+	UDPRate  float64
+	UDPBurst int
 	// OnRequest, if set, is called with the source of every Binding request
-	// before it is answered. It is called from many goroutines at once and
-	// should return quickly.
+	// that is answered, before it is answered. OnLimited, if set, is
+	// called with the source of every UDP request dropped by UDPRate and of
+	// every TCP connection closed by MaxConnsPerSource. Both are called
+	// from many goroutines at once and should return quickly.
 	OnRequest func(net.Addr)
+	OnLimited func(net.Addr)
 }
 
 func (o Options) withDefaults() Options {
@@ -58,12 +78,17 @@ func (o Options) withDefaults() Options {
 // its goroutines before returning.
 func Serve(ctx context.Context, pcs []net.PacketConn, lns []net.Listener, o Options) error {
 	o = o.withDefaults()
-	s := &server{opts: o, sem: make(chan struct{}, o.MaxConns)}
+	s := &server{
+		opts:  o,
+		sem:   make(chan struct{}, o.MaxConns),
+		rates: newSourceRates(o.UDPRate, o.UDPBurst),
+		conns: newSourceConns(o.MaxConnsPerSource),
+	}
 	ctx, s.stop = context.WithCancel(ctx)
 	defer s.stop()
 
 	for _, pc := range pcs {
-		s.wg.Go(func() { s.check(serveUDP(ctx, pc, &s.opts)) })
+		s.wg.Go(func() { s.check(s.serveUDP(ctx, pc)) })
 	}
 	for _, ln := range lns {
 		s.wg.Go(func() { s.check(s.acceptLoop(ctx, ln)) })
@@ -82,10 +107,12 @@ func Serve(ctx context.Context, pcs []net.PacketConn, lns []net.Listener, o Opti
 }
 
 type server struct {
-	opts Options
-	sem  chan struct{} // one slot per served TCP conn
-	wg   sync.WaitGroup
-	stop context.CancelFunc
+	opts  Options
+	sem   chan struct{} // one slot per served TCP conn
+	rates *sourceRates  // UDP answers per source
+	conns *sourceConns  // TCP conns per source
+	wg    sync.WaitGroup
+	stop  context.CancelFunc
 
 	mu  sync.Mutex
 	err error // the first fatal socket error
@@ -134,8 +161,20 @@ func (s *server) acceptLoop(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		backoff = 0
+		src := addrPort(c.RemoteAddr()).Addr()
+		if !s.conns.acquire(src) {
+			_ = c.Close()
+			<-s.sem
+			if s.opts.OnLimited != nil {
+				s.opts.OnLimited(c.RemoteAddr())
+			}
+			continue
+		}
 		s.wg.Go(func() {
-			defer func() { <-s.sem }()
+			defer func() {
+				s.conns.release(src)
+				<-s.sem
+			}()
 			serveConn(ctx, c, &s.opts)
 		})
 	}

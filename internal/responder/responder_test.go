@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -183,6 +184,101 @@ func TestMaxConns(t *testing.T) {
 	_ = first.Close()
 	_ = second.SetReadDeadline(time.Now().Add(5 * time.Second))
 	testnet.ReadSTUNAnswer(t, second, req)
+}
+
+// dialFrom connects from the loopback address from (port 0) to a, like
+// testnet.Dial, so that a test can speak as two sources.
+func dialFrom(t *testing.T, network, from string, a net.Addr) net.Conn {
+	t.Helper()
+	local := netip.AddrPortFrom(netip.MustParseAddr(from), 0)
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: net.TCPAddrFromAddrPort(local)}
+	if network == "udp" {
+		d.LocalAddr = net.UDPAddrFromAddrPort(local)
+	}
+	c, err := d.DialContext(t.Context(), network, a.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
+}
+
+// limitedFrom waits for OnLimited's report on ch and checks its source.
+func limitedFrom(t *testing.T, ch <-chan net.Addr, ip string) {
+	t.Helper()
+	select {
+	case a := <-ch:
+		if got := addrIP(a); got != ip {
+			t.Errorf("limited %s, want %s", a, ip)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s not limited after 5s", ip)
+	}
+}
+
+func addrIP(a net.Addr) string {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return ap.Addr().Unmap().String()
+}
+
+// One source over its UDP rate gets no answers; another still does.
+func TestUDPRatePerSource(t *testing.T) {
+	pc := testnet.ListenUDP(t, "127.0.0.1")
+	limited := make(chan net.Addr, 1)
+	// A rate this low earns no token while the test runs.
+	start(t, []net.PacketConn{pc}, nil, responder.Options{
+		UDPRate: 1e-6, UDPBurst: 2, OnLimited: func(a net.Addr) {
+			select {
+			case limited <- a:
+			default: // reported once is enough; never block Serve
+			}
+		},
+	})
+	a := dialFrom(t, "udp", "127.0.0.1", pc.LocalAddr())
+	b := dialFrom(t, "udp", "127.0.0.2", pc.LocalAddr())
+	testnet.STUNExchange(t, a)
+	testnet.STUNExchange(t, a)
+	if _, err := a.Write(bindingRequest(t).Raw); err != nil {
+		t.Fatal(err)
+	}
+	limitedFrom(t, limited, "127.0.0.1")
+	testnet.STUNExchange(t, b)
+	// The socket is served in order: an answer to a's request would have
+	// been sent before b's.
+	_ = a.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if n, err := a.Read(make([]byte, 2048)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("limited source got %d bytes (err %v), want no answer", n, err)
+	}
+}
+
+// One source holding its cap of TCP connections cannot starve another:
+// its next connection is closed while the other source's is served.
+func TestMaxConnsPerSource(t *testing.T) {
+	ln := testnet.ListenTCP(t, "127.0.0.1")
+	limited := make(chan net.Addr, 1)
+	start(t, nil, []net.Listener{ln}, responder.Options{
+		MaxConns: 3, MaxConnsPerSource: 2, OnLimited: func(a net.Addr) {
+			select {
+			case limited <- a:
+			default: // reported once is enough; never block Serve
+			}
+		},
+	})
+	for range 2 {
+		testnet.STUNExchange(t, dialFrom(t, "tcp", "127.0.0.1", ln.Addr()))
+	}
+	over := dialFrom(t, "tcp", "127.0.0.1", ln.Addr())
+	if n, err := over.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("connection over the cap: read = %d, %v; want it closed", n, err)
+	}
+	limitedFrom(t, limited, "127.0.0.1")
+	// Without the per-source cap, the first source would hold all three
+	// slots and this connection would wait in the accept queue.
+	testnet.STUNExchange(t, dialFrom(t, "tcp", "127.0.0.2", ln.Addr()))
 }
 
 func TestServeStops(t *testing.T) {

@@ -1,9 +1,7 @@
 package responder
 
 import (
-	"context"
 	"encoding/binary"
-	"fmt"
 	"net"
 	"net/netip"
 
@@ -84,54 +82,6 @@ func addXORMappedAddress(m *stun.Message, from netip.AddrPort) {
 		n += 16
 	}
 	m.Add(stun.AttrXORMappedAddress, v[:n])
-}
-
-// serveUDP answers every Binding request that arrives on pc until pc is
-// closed. One goroutine, one buffer and one answerer per socket.
-func serveUDP(ctx context.Context, pc net.PacketConn, o *Options) error {
-	buf := make([]byte, maxMessage)
-	a := newAnswerer()
-	// *net.UDPConn's AddrPort methods avoid a net.Addr allocation per packet.
-	uc, fast := pc.(*net.UDPConn)
-	for {
-		var (
-			n    int
-			from netip.AddrPort
-			addr net.Addr
-			err  error
-		)
-		if fast {
-			n, from, err = uc.ReadFromUDPAddrPort(buf)
-		} else {
-			n, addr, err = pc.ReadFrom(buf)
-			from = addrPort(addr)
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err() // Serve closed the socket
-			}
-			if transient(err) {
-				continue
-			}
-			return fmt.Errorf("udp %s: %w", pc.LocalAddr(), err)
-		}
-		out := a.answer(buf[:n], from)
-		if out == nil {
-			continue
-		}
-		if o.OnRequest != nil {
-			if addr == nil {
-				addr = net.UDPAddrFromAddrPort(from)
-			}
-			o.OnRequest(addr)
-		}
-		// A failed send concerns one client, not the socket.
-		if fast {
-			_, _ = uc.WriteToUDPAddrPort(out, from)
-		} else {
-			_, _ = pc.WriteTo(out, addr)
-		}
-	}
 }
 
 // addrPort extracts ip:port from any net.Addr; invalid when it has none, in
