@@ -122,9 +122,12 @@ func (r *Result) mute(connected bool, what string) bool {
 	if !connected || r.Status != StatusFiltered {
 		return false
 	}
-	r.Status, r.Cause = StatusError, "connected, but no "+what+" answer within attempt_timeout"
+	r.Status, r.Cause = StatusError, CauseMutePrefix+what+" answer within attempt_timeout"
 	return true
 }
+
+// CauseMutePrefix starts the cause of silence after a completed TCP connect.
+const CauseMutePrefix = "connected, but no "
 
 // wrong records an answer that is not what the protocol expects.
 func (r *Result) wrong(start time.Time, cause string, err error) Result {

@@ -111,7 +111,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 		case p.certRequested.Load() && certRefused(err):
 			// TLS 1.3: the refusal arrives after the handshake, in
 			// place of the response.
-			r.Cause = causeClientCert
+			r.Cause = CauseClientCert
 		case r.Status == StatusError && hungUp(err):
 			r.Cause = "connection closed without an HTTP response"
 		}

@@ -207,7 +207,7 @@ func (r *Result) tlsFail(parent context.Context, start time.Time, err error, now
 		return *r
 	}
 	if p.certRequested.Load() && certRefused(err) {
-		r.Cause = causeClientCert
+		r.Cause = CauseClientCert
 		return *r
 	}
 	if cause, ok := certCause(err, now); ok {
@@ -254,9 +254,9 @@ func certCause(err error, now func() time.Time) (cause string, ok bool) {
 	return "", false
 }
 
-// causeClientCert is the cause when a server refuses our lack of a client
+// CauseClientCert is the cause when a server refuses our lack of a client
 // certificate.
-const causeClientCert = "the server requires a client certificate"
+const CauseClientCert = "the server requires a client certificate"
 
 // TLS alerts (RFC 8446 section 6) with which servers refuse a missing client
 // certificate: certificate_required in TLS 1.3, handshake_failure or

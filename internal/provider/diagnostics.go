@@ -221,6 +221,17 @@ func likelyFix(r verify.CheckResult) string {
 	case probe.StatusFiltered:
 		return fmt.Sprintf("likely a firewall or security group is dropping inbound %s", where)
 	case probe.StatusError:
+		if len(r.Failing) > 0 {
+			switch cause := r.Failing[0].Cause; {
+			case strings.HasPrefix(cause, probe.CauseMutePrefix):
+				return "the TCP connection completed, so the network path is open, but the service never answered; " +
+					"likely it is still starting, hung, or another service that waits for the client to speak " +
+					"listens on that port"
+			case cause == probe.CauseClientCert:
+				return "likely the server requires mutual TLS (a client certificate), which the probe and most " +
+					"clients do not have; check that the server's client-certificate setting is meant for this port"
+			}
+		}
 		switch r.Protocol {
 		case "tls":
 			return "likely a certificate problem (name, chain or expiry: see server_name, ca_cert_pem and " +

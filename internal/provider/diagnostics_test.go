@@ -224,3 +224,20 @@ func TestResolutionProblemUnspecifiedAddress(t *testing.T) {
 		t.Errorf("problem %q blames a missing record", got)
 	}
 }
+
+// A service that accepted the TCP connection and then stayed silent is not
+// blamed on a firewall, and a required client certificate is named.
+func TestLikelyFixForAnsweredErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ cause, want, notWant string }{
+		{probe.CauseMutePrefix + "TLS answer within attempt_timeout", "network path is open", "firewall"},
+		{probe.CauseClientCert, "client certificate", "certificate problem"},
+	}
+	for _, tc := range tests {
+		row := failingRow(0, "tls", "tcp", "443", addr4, probe.StatusError, tc.cause)
+		got := likelyFix(row)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.notWant) {
+			t.Errorf("likelyFix(%q) = %q, want %q and not %q", tc.cause, got, tc.want, tc.notWant)
+		}
+	}
+}
