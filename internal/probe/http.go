@@ -137,8 +137,9 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	}
 	if resp.StatusCode != expect {
 		r.Status = StatusError
-		r.Cause = fmt.Sprintf("HTTP %d, expected %d", resp.StatusCode, expect)
-		r.Err = fmt.Errorf("%s/tcp %s: GET %s: %s", scheme, addr, path, r.Cause)
+		// The first words say what was asked and what was expected.
+		r.Cause = fmt.Sprintf("GET %s returned %d, expected %d", path, resp.StatusCode, expect)
+		r.Err = fmt.Errorf("%s/tcp %s: %s", scheme, addr, r.Cause)
 		r.RTT = rtt
 		return r
 	}

@@ -40,11 +40,13 @@ func TestHTTP(t *testing.T) {
 	}{
 		{"open", "127.0.0.1", plain, HTTPOptions{}, StatusOpen, "", "HTTP 200"},
 		{"unexpected status", "127.0.0.1", testnet.HTTPServer(t, http.StatusServiceUnavailable, nil), HTTPOptions{},
-			StatusError, "HTTP 503, expected 200", "HTTP 503"},
+			StatusError, "GET / returned 503, expected 200", "HTTP 503"},
+		{"unexpected status names path", "127.0.0.1", testnet.HTTPServer(t, http.StatusNotFound, nil), HTTPOptions{Path: "/health"},
+			StatusError, "GET /health returned 404, expected 200", "HTTP 404"},
 		{"expected non-200", "127.0.0.1", testnet.HTTPServer(t, http.StatusServiceUnavailable, nil), HTTPOptions{ExpectStatus: 503},
 			StatusOpen, "", "HTTP 503"},
 		{"redirect is not followed", "127.0.0.1", testnet.HTTPServer(t, http.StatusFound, nil), HTTPOptions{},
-			StatusError, "HTTP 302, expected 200", "HTTP 302"},
+			StatusError, "GET / returned 302, expected 200", "HTTP 302"},
 		{"https by name", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "",
 			"HTTP 200; TLS 1.3, CN=localhost, expires 20"},
 		{"https by IP", "127.0.0.1", secure, HTTPOptions{TLS: true, RootCAs: pool}, StatusOpen, "", "HTTP 200; TLS 1.3"},
@@ -65,7 +67,7 @@ func TestHTTP(t *testing.T) {
 			StatusError, "certificate signed by unknown authority", ""},
 		{"https wrong name", "localhost", secure, HTTPOptions{TLS: true, RootCAs: pool, ServerName: "media.example"},
 			StatusError, "certificate is valid for localhost, not media.example", ""},
-		{"plain to https", "127.0.0.1", secure, HTTPOptions{}, StatusError, "HTTP 400, expected 200", "HTTP 400"},
+		{"plain to https", "127.0.0.1", secure, HTTPOptions{}, StatusError, "GET / returned 400, expected 200", "HTTP 400"},
 		// Not a banner server: net/http logs bytes that arrive before the
 		// request. The STUN responder hangs up on an HTTP request instead.
 		{"not HTTP", "127.0.0.1", testnet.STUN(t, "tcp"), HTTPOptions{}, StatusError, "connection closed without an HTTP response", ""},

@@ -210,7 +210,7 @@ func joinCause(a, b string) string {
 
 // likelyFix names the likely cause of the row's status.
 func likelyFix(r verify.CheckResult) string {
-	where := strings.ToUpper(r.Transport) + " " + r.Label
+	where := strings.ToUpper(r.Transport) + " " + statusPortsLabel(r)
 	switch r.Status {
 	case probe.StatusOpen:
 		// The row's ports answered, but not consecutive_successes times in a row.
@@ -248,6 +248,22 @@ func likelyFix(r verify.CheckResult) string {
 	default:
 		return "no attempt finished before the verification ended"
 	}
+}
+
+// maxPortsLabel bounds the list of ports that a likely cause names; a
+// longer one names the row's label instead.
+const maxPortsLabel = 60
+
+// statusPortsLabel names the ports of a range that have the row's status,
+// "10500-10999" rather than the whole range "10000-10999".
+func statusPortsLabel(r verify.CheckResult) string {
+	if r.Ports <= 1 || len(r.StatusPorts) == 0 || len(r.StatusPorts) == r.Ports {
+		return r.Label
+	}
+	if s := verify.CompactPorts(r.StatusPorts); len(s) <= maxPortsLabel {
+		return strings.ReplaceAll(s, " ", "")
+	}
+	return r.Label
 }
 
 func plural(n int, word string) string {

@@ -241,3 +241,19 @@ func TestLikelyFixForAnsweredErrors(t *testing.T) {
 		}
 	}
 }
+
+// A range's likely cause names the failing ports, not the whole range.
+func TestLikelyFixNamesFailingPortsOfRange(t *testing.T) {
+	t.Parallel()
+	row := failingRow(0, "stun", "udp", "10000-10999", addr4, probe.StatusFiltered, "no STUN response")
+	row.Ports = 1000
+	row.FailingPorts = portRange(10500, 500)
+	row.StatusPorts = row.FailingPorts
+	if got, want := likelyFix(row), "dropping inbound UDP 10500-10999"; !strings.Contains(got, want) {
+		t.Errorf("likelyFix = %q, want it to name %q", got, want)
+	}
+	row.StatusPorts = portRange(10000, 1000)
+	if got, want := likelyFix(row), "dropping inbound UDP 10000-10999"; !strings.Contains(got, want) {
+		t.Errorf("likelyFix = %q, want %q", got, want)
+	}
+}

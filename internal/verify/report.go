@@ -53,8 +53,10 @@ type CheckResult struct {
 	// Failing holds the last result of each failing port (at most a few, for
 	// messages); empty when Passed.
 	Failing []probe.Result
-	// FailingPorts lists every port that had not passed.
+	// FailingPorts lists every port that had not passed; StatusPorts those
+	// of them whose status is the row's Status.
 	FailingPorts []uint16
+	StatusPorts  []uint16
 	// Unprobed counts the failing ports that had no verdict at all: the run
 	// ended before any attempt on them finished.
 	Unprobed int
@@ -126,6 +128,7 @@ func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
 	row.Status = probe.StatusOpen
 	if !row.Passed {
 		row.Status, row.PassedAfter = worst, 0
+		row.StatusPorts = byStatus[worst]
 	}
 	row.Detail = rowDetail(row, units, byStatus)
 	return row
