@@ -44,6 +44,11 @@ func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr er
 		summary = summaryCancelled
 		fmt.Fprintf(&b, "Terraform was interrupted %s into the verification of %q, before every check passed. "+
 			"What was learned so far:\n", fmtDuration(rep.Elapsed), plan.Host)
+	case rep.ErrorTimedOut:
+		fmt.Fprintf(&b, "%q did not pass every check %s: a check answered only wrongly for error_timeout (%s), "+
+			"so the verification stopped %s into the %s timeout of %s.\n",
+			plan.Host, vantageDescription, fmtDuration(plan.Policy.ErrorTimeout), fmtDuration(rep.Elapsed),
+			op.name, fmtDuration(op.timeout))
 	case op.snapshot:
 		fmt.Fprintf(&b, "%q did not pass every check %s (each port probed until its first answer, a silent one "+
 			"until the read timeout of %s).\n", plan.Host, vantageDescription, fmtDuration(op.timeout))

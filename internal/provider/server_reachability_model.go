@@ -39,6 +39,7 @@ type commonModel struct {
 type resourceModel struct {
 	commonModel
 	PollInterval         durationValue   `tfsdk:"poll_interval"`
+	ErrorTimeout         durationValue   `tfsdk:"error_timeout"`
 	ConsecutiveSuccesses types.Int64     `tfsdk:"consecutive_successes"`
 	OnFailure            types.String    `tfsdk:"on_failure"`
 	Triggers             types.Map       `tfsdk:"triggers"`
@@ -175,6 +176,7 @@ type settings struct {
 	ipVersion            string
 	pollInterval         time.Duration
 	attemptTimeout       time.Duration
+	errorTimeout         time.Duration // 0 for the data source: an error is final there
 	maxProbeRate         float64
 	consecutiveSuccesses int
 	snapshot             bool
@@ -199,6 +201,7 @@ func commonSettings(m commonModel, diags *diag.Diagnostics) settings {
 func resourceSettings(m resourceModel, diags *diag.Diagnostics) settings {
 	s := commonSettings(m.commonModel, diags)
 	s.pollInterval = durationOr(m.PollInterval, s.pollInterval, diags)
+	s.errorTimeout = durationOr(m.ErrorTimeout, mustDuration(defaultErrorTimeout), diags)
 	if !m.ConsecutiveSuccesses.IsNull() && !m.ConsecutiveSuccesses.IsUnknown() {
 		s.consecutiveSuccesses = int(m.ConsecutiveSuccesses.ValueInt64())
 	}
@@ -215,6 +218,7 @@ func buildPlan(m commonModel, s settings, now func() time.Time, diags *diag.Diag
 		Policy: verify.Policy{
 			Interval:             s.pollInterval,
 			AttemptTimeout:       s.attemptTimeout,
+			ErrorTimeout:         s.errorTimeout,
 			ConsecutiveSuccesses: s.consecutiveSuccesses,
 			MaxProbeRate:         s.maxProbeRate,
 			Snapshot:             s.snapshot,

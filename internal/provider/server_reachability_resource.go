@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
+	"time"
 
 	rtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -64,6 +66,35 @@ func (r *serverReachabilityResource) Configure(_ context.Context, req resource.C
 
 func (r *serverReachabilityResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateConfigChecks(ctx, req.Config, &resp.Diagnostics)
+	validateErrorTimeout(ctx, req.Config, &resp.Diagnostics)
+}
+
+// validateErrorTimeout refuses an error_timeout longer than the create or
+// update timeout, which could never end a verification.
+func validateErrorTimeout(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
+	var et durationValue
+	var tv rtimeouts.Value
+	diags.Append(config.GetAttribute(ctx, path.Root("error_timeout"), &et)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("timeouts"), &tv)...)
+	if diags.HasError() || !et.valid() {
+		return
+	}
+	errorTimeout := durationOr(et, 0, diags)
+	for _, op := range []struct {
+		name string
+		get  func(context.Context, time.Duration) (time.Duration, diag.Diagnostics)
+		def  time.Duration
+	}{{"create", tv.Create, defaultCreateTimeout}, {"update", tv.Update, defaultUpdateTimeout}} {
+		timeout, ds := op.get(ctx, op.def)
+		if ds.HasError() || timeout <= 0 || errorTimeout <= timeout {
+			continue // a timeout that does not parse is reported on its own
+		}
+		diags.AddAttributeError(path.Root("error_timeout"), "error_timeout longer than the "+op.name+" timeout",
+			fmt.Sprintf("Attribute error_timeout (%s) must be at most the %s timeout (%s): a check that keeps "+
+				"answering wrongly fails at the earlier of the two. Lower error_timeout, or raise timeouts.%s.",
+				fmtDuration(errorTimeout), op.name, fmtDuration(timeout), op.name))
+		return
+	}
 }
 
 func (r *serverReachabilityResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -31,6 +31,7 @@ const (
 	defaultIPVersion            = "any"
 	defaultPollInterval         = "50ms"
 	defaultAttemptTimeout       = "2s"
+	defaultErrorTimeout         = "2m"
 	defaultMaxProbeRate         = 500.0
 	defaultConsecutiveSuccesses = 1
 	defaultOnFailure            = "error"
@@ -131,6 +132,19 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 				"earlier ones still wait out `attempt_timeout`, so a port that opens is seen within one interval. " +
 				"Defaults to `" + defaultPollInterval + "`.",
 			Default:    stringdefault.StaticString(defaultPollInterval),
+			Validators: []validator.String{validators.DurationAtLeast(minDuration)},
+		},
+		"error_timeout": schema.StringAttribute{
+			CustomType: durationType{},
+			Optional:   true,
+			Computed:   true,
+			MarkdownDescription: "How long a check may keep answering wrongly (status `error`: a certificate that " +
+				"does not verify, an unexpected HTTP status, another service on the port) before the verification " +
+				"fails, as a Go duration such as `30s` or `5m`, at most the `create` and `update` timeouts. Every " +
+				"answer in that time must have been `error`: a certificate or an app that is still deploying gets " +
+				"that long. `closed` and `filtered` ports wait for the whole timeout, since a booting server looks " +
+				"like that. Defaults to `" + defaultErrorTimeout + "`.",
+			Default:    stringdefault.StaticString(defaultErrorTimeout),
 			Validators: []validator.String{validators.DurationAtLeast(minDuration)},
 		},
 		"consecutive_successes": schema.Int64Attribute{

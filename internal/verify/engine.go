@@ -33,6 +33,9 @@ type unit struct {
 	passed  bool
 	final   bool // Snapshot: it answered closed or error, so no more attempts
 	passAt  time.Duration
+	// errSince is when the unit's current run of error answers began; zero
+	// when its last answer was not an error.
+	errSince time.Time
 	last    probe.Result
 	lastOK  probe.Result // most recent open result
 	// pending counts attempts waiting for the concurrency limit; a unit
@@ -94,6 +97,8 @@ type run struct {
 	left    int        // units not passed (or, with Once, not finished)
 	cursor  int        // round-robin start, so a rate cap is fair to every port
 	rate    *rateShare // this run's draw on the host's max_probe_rate
+	// erred is set when a unit answered only wrongly for ErrorTimeout.
+	erred bool
 	results chan outcome
 	wg      sync.WaitGroup
 }
@@ -209,7 +214,7 @@ func (r *run) loop(ctx context.Context) error {
 			tick.Stop()
 		}
 	}()
-	for r.left > 0 {
+	for r.left > 0 && !r.erred {
 		now := r.deps.Clock.Now()
 		if !now.Before(next) {
 			r.round(runCtx, now)
@@ -309,6 +314,7 @@ func (r *run) fold(o outcome) {
 	if res.Status == probe.StatusOpen {
 		u.lastOK = res
 	}
+	r.noteError(u, res.Status)
 	switch {
 	case u.record(o.seq, res.Status, r.plan.Policy.ConsecutiveSuccesses):
 		u.passed = true
@@ -318,6 +324,21 @@ func (r *run) fold(o outcome) {
 		// A refusal or a wrong answer is an answer; silence may be loss.
 		u.final = true
 		r.left--
+	}
+}
+
+// noteError tracks how long u has answered only wrongly and sets r.erred
+// once that reaches ErrorTimeout.
+func (r *run) noteError(u *unit, st probe.Status) {
+	limit := r.plan.Policy.ErrorTimeout
+	switch {
+	case st != probe.StatusError:
+		u.errSince = time.Time{}
+	case limit <= 0 || r.plan.Policy.Snapshot:
+	case u.errSince.IsZero():
+		u.errSince = r.deps.Clock.Now()
+	case r.deps.Clock.Now().Sub(u.errSince) >= limit:
+		r.erred = true
 	}
 }
 

@@ -47,6 +47,12 @@ type Policy struct {
 	AttemptTimeout time.Duration
 	// ConsecutiveSuccesses an address/port needs before it passes (>= 1).
 	ConsecutiveSuccesses int
+	// ErrorTimeout ends the run when one address and port has answered
+	// only wrongly (StatusError) for this long: a certificate or an app that
+	// is still deploying gets that long, not the whole deadline. Closed and
+	// filtered ports wait for the deadline, since a booting server looks
+	// like that. 0 means never.
+	ErrorTimeout time.Duration
 	// MaxProbeRate caps attempt starts per second against one host, across
 	// every Run that shares Deps.Rates; 0 means no cap.
 	MaxProbeRate float64

@@ -25,6 +25,9 @@ type Report struct {
 	Reachable bool
 	// Elapsed is the time from start until the report was made.
 	Elapsed time.Duration
+	// ErrorTimedOut is set when the run ended before its deadline because a
+	// port answered only wrongly for Policy.ErrorTimeout.
+	ErrorTimedOut bool
 }
 
 // CheckResult is one row: one check on one address, over all its ports.
@@ -86,6 +89,7 @@ func (r *run) report(addrs []netip.Addr) Report {
 		rep.Reachable = false
 	}
 	rep.Elapsed = r.deps.Clock.Now().Sub(r.start)
+	rep.ErrorTimedOut = r.erred
 	return rep
 }
 

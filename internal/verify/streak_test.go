@@ -223,3 +223,44 @@ func TestRunUnspecifiedAddressIsNeverProbed(t *testing.T) {
 		}
 	})
 }
+
+// A port that answers only wrongly (an untrusted certificate, a 404) ends
+// the run after ErrorTimeout instead of the whole deadline; one wrong answer
+// among others, or silence, does not.
+func TestRunErrorTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 100 * time.Millisecond
+		p := &verifytest.Prober{Script: func(port uint16, a int) probe.Status {
+			switch {
+			case port == 1:
+				return probe.StatusError
+			case port == 2 && a%5 == 0: // mostly wrong, sometimes refused
+				return probe.StatusClosed
+			case port == 2:
+				return probe.StatusError
+			default:
+				return probe.StatusClosed
+			}
+		}}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second, ErrorTimeout: 2 * time.Second}
+		h := start(ctx, plan(pol, p.Check("mixed", 2), p.Check("closed", 3)))
+		if h.step(100, interval) {
+			t.Fatalf("run ended after %d attempts although no port answered only wrongly", p.Calls(2))
+		}
+		cancel()
+		<-h.done
+
+		h = start(t.Context(), plan(pol, p.Check("wrong", 1), p.Check("closed", 3)))
+		if h.step(19, interval) {
+			t.Fatal("run ended before error_timeout")
+		}
+		if !h.step(2, interval) {
+			t.Fatal("run did not end at error_timeout")
+		}
+		if h.err != nil || h.rep.Reachable || !h.rep.ErrorTimedOut || h.rep.Results[0].Status != probe.StatusError {
+			t.Fatalf("err %v, reachable %v, error timed out %v, row %v", h.err, h.rep.Reachable, h.rep.ErrorTimedOut, h.rep.Results[0].Status)
+		}
+	})
+}
