@@ -62,7 +62,9 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 		"host": schema.StringAttribute{
 			Required: true,
 			MarkdownDescription: "The media server to verify: an IP address or a DNS name such as `turn.example.com`, " +
-				"without scheme or port. Every A and AAAA address it resolves to is verified (see `ip_version`).",
+				"without scheme or port. Every A and AAAA address it resolves to is verified (see `ip_version`). " +
+				"An unspecified address such as `0.0.0.0` or `::` is refused: it would probe the machine running " +
+				"Terraform.",
 			Validators:    []validator.String{validators.Host()},
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},

@@ -1,0 +1,82 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// dataSourceConfig is a media_server_reachability "test" data source on
+// host with the given checks and extra attribute lines.
+func dataSourceConfig(host string, checks string, extra ...string) string {
+	return fmt.Sprintf(`
+data "media_server_reachability" "test" {
+  host   = %q
+  checks = %s
+  %s
+}
+`, host, checks, strings.Join(extra, "\n  "))
+}
+
+// planErrorCase is a configuration that must fail at plan, for the resource
+// or the data source, with an error containing want.
+type planErrorCase struct {
+	name   string
+	config string
+	want   string // literal text of the error; line wrapping is ignored
+}
+
+func runPlanErrorCases(t *testing.T, cases []planErrorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      tc.config,
+					PlanOnly:    true,
+					ExpectError: errorContaining(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+// bothKinds makes a resource and a data source case of the same input.
+func bothKinds(name, host, checks, extra, want string) []planErrorCase {
+	return []planErrorCase{
+		{name + " (resource)", resourceConfig(host, checks, extra), want},
+		{name + " (data source)", dataSourceConfig(host, checks, extra), want},
+	}
+}
+
+var tcp1 = checksHCL(check{"protocol": "tcp", "port": 1})
+
+// planHost is the host of cases that fail at plan. A data source with known
+// configuration is read during plan, so if validation let one of them pass
+// it would probe: loopback answers at once, where a TEST-NET address would
+// keep the test waiting for the read timeout.
+const planHost = "127.0.0.1"
+
+// An unspecified address, however written, would probe the machine running
+// Terraform; names that getaddrinfo reads as IPv4 addresses could too.
+func TestValidation_unspecifiedHost(t *testing.T) {
+	t.Parallel()
+	const prefix = `Attribute host must be an IP address or a DNS name such as "turn.example.com", without scheme, ` +
+		`port or path (ports go in checks) `
+	var cases []planErrorCase
+	for _, tc := range []struct{ host, why string }{
+		{"0.0.0.0", "0.0.0.0 is the unspecified address, which reaches the machine running Terraform itself"},
+		{"::", ":: is the unspecified address, which reaches the machine running Terraform itself"},
+		{"[::]", ":: is the unspecified address"},
+		{"::ffff:0.0.0.0", "::ffff:0.0.0.0 is the unspecified address"},
+		{"0", "it reads as an IPv4 address in a short or non-decimal form; write four decimal numbers such as 192.0.2.1"},
+		{"0x0", "it reads as an IPv4 address in a short or non-decimal form"},
+	} {
+		cases = append(cases, bothKinds(tc.host, tc.host, tcp1, "", prefix+"("+tc.why)...)
+	}
+	runPlanErrorCases(t, cases)
+}
