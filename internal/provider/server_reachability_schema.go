@@ -221,9 +221,11 @@ func checkAttributes() map[string]schema.Attribute {
 		},
 		"sample": schema.Int64Attribute{
 			Optional: true,
-			MarkdownDescription: "Probe only this many ports of `port_range`, spread evenly with both ends " +
-				"included; at least 2 and at most the size of the range. Only with `port_range`.",
-			Validators: []validator.Int64{int64validator.AtLeast(2)},
+			MarkdownDescription: fmt.Sprintf("Probe only this many ports of `port_range`, spread evenly with both "+
+				"ends included; at least 2 and at most the size of the range and %d. Only with `port_range`.",
+				verify.MaxPortsPerCheck),
+			// At most the size of the range: validateConfigChecks, which sees both.
+			Validators: []validator.Int64{int64validator.Between(2, verify.MaxPortsPerCheck)},
 		},
 		"server_name": schema.StringAttribute{
 			Optional: true,

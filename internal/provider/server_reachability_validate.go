@@ -84,6 +84,14 @@ func validatePorts(at path.Path, c checkModel, diags *diag.Diagnostics) {
 		return
 	}
 	port, ports, rng := at.AtName("port"), at.AtName("ports"), at.AtName("port_range")
+	for j, e := range c.Ports.Elements() {
+		// The element validators skip nulls, and the engine would drop them.
+		if e.IsNull() {
+			p := ports.AtListIndex(j)
+			diags.AddAttributeError(p, "Missing port",
+				fmt.Sprintf("Attribute %s is null; each element of %s must be a port from 1 to 65535.", p, ports))
+		}
+	}
 	set := 0
 	for _, v := range []attr.Value{c.Port, c.Ports, c.PortRange} {
 		if !v.IsNull() {
@@ -106,7 +114,9 @@ func validatePorts(at path.Path, c checkModel, diags *diag.Diagnostics) {
 }
 
 // validatePortCount caps the ports one check probes at
-// verify.MaxPortsPerCheck, and sample at the size of the range.
+// verify.MaxPortsPerCheck, and sample at the size of the range. (sample's
+// own validator caps it at verify.MaxPortsPerCheck too, so that
+// CheckSpec.Ports never refuses a check that passed plan.)
 func validatePortCount(at path.Path, c checkModel, diags *diag.Diagnostics) {
 	if c.PortRange.IsNull() || c.PortRange.IsUnknown() || c.Sample.IsUnknown() {
 		return

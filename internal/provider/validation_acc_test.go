@@ -61,7 +61,7 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		{"sample without range", tcp(check{"sample": 5}),
 			`Attribute checks[0].sample applies only with checks[0].port_range`},
 		{"sample of 1", checksHCL(check{"protocol": "stun", "port_range": "10000-10999", "sample": 1}),
-			`Attribute checks[0].sample value must be at least 2, got: 1`},
+			`Attribute checks[0].sample value must be between 2 and 4096, got: 1`},
 		{"sample above range", checksHCL(check{"protocol": "stun", "port_range": "10000-10009", "sample": 20}),
 			`Attribute checks[0].sample must be at most the 10 ports of checks[0].port_range "10000-10009", got: 20.`},
 		{"bad poll_interval", tcp(nil) + "\n  poll_interval = \"soon\"",

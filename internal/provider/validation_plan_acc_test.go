@@ -80,3 +80,19 @@ func TestValidation_unspecifiedHost(t *testing.T) {
 	}
 	runPlanErrorCases(t, cases)
 }
+
+// sample may not exceed the per-check cap, whatever the range: each of these
+// passed plan before, and probed 60,000 ports or failed at apply.
+func TestValidation_sampleCap(t *testing.T) {
+	t.Parallel()
+	var cases []planErrorCase
+	for _, sample := range []int{4097, 60000, 65535} {
+		checks := checksHCL(check{"protocol": "tcp", "port_range": "1-65535", "sample": sample})
+		cases = append(cases, bothKinds(fmt.Sprintf("sample %d", sample), planHost, checks, "",
+			fmt.Sprintf("Attribute checks[0].sample value must be between 2 and 4096, got: %d", sample))...)
+	}
+	// A null port passed plan, then the engine found no port at apply.
+	cases = append(cases, bothKinds("null in ports", planHost, `[{ protocol = "tcp", ports = [80, null] }]`, "",
+		"Attribute checks[0].ports[1] is null; each element of checks[0].ports must be a port from 1 to 65535.")...)
+	runPlanErrorCases(t, cases)
+}
