@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"strconv"
 	"time"
@@ -12,9 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -39,6 +40,11 @@ const (
 	defaultReadTimeout          = time.Minute
 	minDuration                 = time.Millisecond
 	maxConsecutiveSuccesses     = 100
+	// max_probe_rate bounds, in attempts per second: one attempt per 100s,
+	// and a rate well past any cap (max_concurrency holds at most 4096
+	// probes in flight).
+	minMaxProbeRate = 0.01
+	maxMaxProbeRate = 1e6
 )
 
 // The accepted enum values.
@@ -92,16 +98,19 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 			Default:    stringdefault.StaticString(defaultAttemptTimeout),
 			Validators: []validator.String{validators.DurationAtLeast(minDuration)},
 		},
-		"max_probe_rate": schema.Float64Attribute{
+		// A Number, not a Float64: the framework cannot convert a number such
+		// as 1e400 to a float64 and reports that as a provider bug before any
+		// validator runs; NumberBetween names the attribute and the range.
+		"max_probe_rate": schema.NumberAttribute{
 			Optional: true,
 			Computed: true,
-			MarkdownDescription: "Most attempts started per second against this host, a number above 0; keeps " +
+			MarkdownDescription: "Most attempts started per second against this host, from `" +
+				formatRate(minMaxProbeRate) + "` to `" + formatRate(maxMaxProbeRate) + "`; keeps " +
 				"large port ranges gentle. The cap holds across every `media_server_reachability` resource and " +
 				"data source of one provider that verifies the same `host` at the same time: they split it " +
-				"evenly, at the lowest rate any of them sets. Defaults to `" +
-				strconv.FormatFloat(defaultMaxProbeRate, 'f', -1, 64) + "`.",
-			Default:    float64default.StaticFloat64(defaultMaxProbeRate),
-			Validators: []validator.Float64{validators.PositiveFloat64()},
+				"evenly, at the lowest rate any of them sets. Defaults to `" + formatRate(defaultMaxProbeRate) + "`.",
+			Default:    numberdefault.StaticBigFloat(big.NewFloat(defaultMaxProbeRate)),
+			Validators: []validator.Number{validators.NumberBetween(minMaxProbeRate, maxMaxProbeRate)},
 		},
 		"reachable": schema.BoolAttribute{
 			Computed:            true,
@@ -259,6 +268,9 @@ func checkAttributes() map[string]schema.Attribute {
 		},
 	}
 }
+
+// formatRate writes a rate as the descriptions quote it: 0.01, 500, 1000000.
+func formatRate(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func resultAttributes() map[string]schema.Attribute {
 	str := func(d string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }

@@ -96,3 +96,24 @@ func TestValidation_sampleCap(t *testing.T) {
 		"Attribute checks[0].ports[1] is null; each element of checks[0].ports must be a port from 1 to 65535.")...)
 	runPlanErrorCases(t, cases)
 }
+
+// Numbers that a float64 cannot hold used to fail with the framework's
+// "This is always an error in the provider"; now every out-of-range rate
+// names the attribute and the range.
+func TestValidation_maxProbeRate(t *testing.T) {
+	t.Parallel()
+	const want = "Attribute max_probe_rate must be a number from 0.01 to 1000000, got: "
+	var cases []planErrorCase
+	for _, tc := range []struct{ value, got string }{
+		{"1e400", "1e+400"},
+		{"-1e400", "-1e+400"},
+		{"1e-400", "1e-400"},
+		{"1/0", "+Inf"},
+		{"-1", "-1"},
+		{"0.001", "0.001"},
+		{"1e7", "10000000"},
+	} {
+		cases = append(cases, bothKinds(tc.value, planHost, tcp1, "max_probe_rate = "+tc.value, want+tc.got)...)
+	}
+	runPlanErrorCases(t, cases)
+}
