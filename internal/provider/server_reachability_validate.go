@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -33,13 +34,23 @@ var protocolOptions = []protocolOption{
 }
 
 // validateConfigChecks is the ValidateConfig of the resource and of the data
-// source: it runs validateChecks on the configured checks.
+// source: the rules that involve several attributes (validateChecks,
+// validateIPVersion). Values that are unknown at plan are validated once
+// known.
 func validateConfigChecks(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
-	var checks types.List
-	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
-	if diags.HasError() {
+	var (
+		host, ipVersion types.String
+		checks          types.List
+		read            diag.Diagnostics
+	)
+	read.Append(config.GetAttribute(ctx, path.Root("host"), &host)...)
+	read.Append(config.GetAttribute(ctx, path.Root("ip_version"), &ipVersion)...)
+	read.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
+	diags.Append(read...)
+	if read.HasError() {
 		return
 	}
+	validateIPVersion(host, ipVersion, diags)
 	validateChecks(checks, diags)
 }
 
@@ -154,3 +165,36 @@ func quoteList(list []string) string {
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
+
+// validateIPVersion refuses an IP address host that ip_version excludes:
+// nothing would be left to verify, and the engine would retry the empty
+// resolution until the timeout. A name may resolve to either family, so only
+// an address is checked. An IPv4-mapped IPv6 address counts as IPv4, as the
+// engine unmaps it (probe.Resolve).
+func validateIPVersion(host, ipVersion types.String, diags *diag.Diagnostics) {
+	if host.IsNull() || host.IsUnknown() || ipVersion.IsUnknown() {
+		return
+	}
+	want := stringOr(ipVersion, defaultIPVersion)
+	ip, err := netip.ParseAddr(host.ValueString())
+	if err != nil || (want != string(verify.IPv4) && want != string(verify.IPv6)) {
+		return // a name, or a host or ip_version that its own validator reports
+	}
+	family, what := string(verify.IPv6), "an IPv6 address"
+	if ip.Unmap().Is4() {
+		family, what = string(verify.IPv4), "an IPv4 address"
+		if ip.Is4In6() {
+			what = fmt.Sprintf("the IPv4 address %s written as IPv4-mapped IPv6, and is verified as IPv4", ip.Unmap())
+		}
+	}
+	if family == want {
+		return
+	}
+	p := path.Root("ip_version")
+	diags.AddAttributeError(p, "ip_version excludes host",
+		fmt.Sprintf("Attribute %s is %q, but host %q is %s, so there would be no address to verify. Set %s to %q "+
+			"or %q, or use an %s address as host.",
+			p, want, host.ValueString(), what, p, family, verify.IPAny, familyNames[want]))
+}
+
+var familyNames = map[string]string{string(verify.IPv4): "IPv4", string(verify.IPv6): "IPv6"}

@@ -117,3 +117,19 @@ func TestValidation_maxProbeRate(t *testing.T) {
 	}
 	runPlanErrorCases(t, cases)
 }
+
+// An IP literal that ip_version excludes used to pass plan and then retry an
+// empty resolution until the create timeout.
+func TestValidation_ipVersionExcludesHost(t *testing.T) {
+	t.Parallel()
+	var cases []planErrorCase
+	cases = append(cases, bothKinds("::1 with ipv4", "::1", tcp1, `ip_version = "ipv4"`,
+		`Attribute ip_version is "ipv4", but host "::1" is an IPv6 address, so there would be no address to `+
+			`verify. Set ip_version to "ipv6" or "any", or use an IPv4 address as host.`)...)
+	cases = append(cases, bothKinds("IPv4 with ipv6", "127.0.0.1", tcp1, `ip_version = "ipv6"`,
+		`Attribute ip_version is "ipv6", but host "127.0.0.1" is an IPv4 address, so there would be no address `+
+			`to verify. Set ip_version to "ipv4" or "any", or use an IPv6 address as host.`)...)
+	cases = append(cases, bothKinds("mapped with ipv6", "::ffff:127.0.0.1", tcp1, `ip_version = "ipv6"`,
+		`host "::ffff:127.0.0.1" is the IPv4 address 127.0.0.1 written as IPv4-mapped IPv6, and is verified as IPv4`)...)
+	runPlanErrorCases(t, cases)
+}
