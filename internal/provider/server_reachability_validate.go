@@ -3,15 +3,18 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
@@ -35,8 +38,8 @@ var protocolOptions = []protocolOption{
 
 // validateConfigChecks is the ValidateConfig of the resource and of the data
 // source: the rules that involve several attributes (validateChecks,
-// validateIPVersion). Values that are unknown at plan are validated once
-// known.
+// validateIPVersion) and the timeouts, whose attributes the timeouts package
+// defines. Values that are unknown at plan are validated once known.
 func validateConfigChecks(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
 	var (
 		host, ipVersion types.String
@@ -52,6 +55,7 @@ func validateConfigChecks(ctx context.Context, config tfsdk.Config, diags *diag.
 	}
 	validateIPVersion(host, ipVersion, diags)
 	validateChecks(checks, diags)
+	validateTimeouts(config, diags)
 }
 
 // validateChecks holds the rules that involve several attributes of one
@@ -198,3 +202,34 @@ func validateIPVersion(host, ipVersion types.String, diags *diag.Diagnostics) {
 }
 
 var familyNames = map[string]string{string(verify.IPv4): "IPv4", string(verify.IPv6): "IPv6"}
+
+// validateTimeouts refuses a timeout of zero or less in the timeouts block
+// (create, update and read for the resource, read for the data source): the
+// operation would fail at once. The timeouts package checks only that each
+// value parses, and reports those that do not. The block's attributes are
+// read from the raw config because its custom type converts to neither
+// types.Object nor a type that both the resource and data source share.
+func validateTimeouts(config tfsdk.Config, diags *diag.Diagnostics) {
+	raw, _, err := tftypes.WalkAttributePath(config.Raw, tftypes.NewAttributePath().WithAttributeName("timeouts"))
+	block, ok := raw.(tftypes.Value)
+	if err != nil || !ok || !block.IsKnown() || block.IsNull() {
+		return
+	}
+	var attrs map[string]tftypes.Value
+	if block.As(&attrs) != nil {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		var s string
+		if v := attrs[name]; !v.IsKnown() || v.IsNull() || v.As(&s) != nil {
+			continue
+		}
+		if d, err := time.ParseDuration(s); err != nil || d > 0 {
+			continue
+		}
+		p := path.Root("timeouts").AtName(name)
+		diags.AddAttributeError(p, "Timeout not positive",
+			fmt.Sprintf("Attribute %s must be a positive duration such as \"30s\" or \"10m\", got: %q. A timeout of "+
+				"zero or less would end every %s at once.", p, s, name))
+	}
+}

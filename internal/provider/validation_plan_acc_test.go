@@ -133,3 +133,27 @@ func TestValidation_ipVersionExcludesHost(t *testing.T) {
 		`host "::ffff:127.0.0.1" is the IPv4 address 127.0.0.1 written as IPv4-mapped IPv6, and is verified as IPv4`)...)
 	runPlanErrorCases(t, cases)
 }
+
+// A timeout of zero or less used to pass plan and fail the operation at once.
+func TestValidation_timeouts(t *testing.T) {
+	t.Parallel()
+	want := func(name, value string) string {
+		return fmt.Sprintf(`Attribute timeouts.%s must be a positive duration such as "30s" or "10m", got: %q.`,
+			name, value)
+	}
+	block := func(name, value string) string {
+		return fmt.Sprintf("timeouts {\n    %s = %q\n  }", name, value)
+	}
+	var cases []planErrorCase
+	for _, tc := range []struct{ name, value string }{
+		{"create", "-5s"}, {"create", "0s"}, {"update", "0s"}, {"update", "-1h"}, {"read", "0s"}, {"read", "-1ms"},
+	} {
+		cases = append(cases, planErrorCase{"resource " + tc.name + " " + tc.value,
+			resourceConfig(planHost, tcp1, block(tc.name, tc.value)), want(tc.name, tc.value)})
+	}
+	for _, v := range []string{"0s", "-5s"} {
+		cases = append(cases, planErrorCase{"data source read " + v,
+			dataSourceConfig(planHost, tcp1, block("read", v)), want("read", v)})
+	}
+	runPlanErrorCases(t, cases)
+}
