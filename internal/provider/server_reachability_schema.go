@@ -186,8 +186,9 @@ func checkAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{
 			Optional: true,
-			MarkdownDescription: "Label for this check in `results` and messages. Defaults to `<protocol>/<port>`, " +
-				"or `stun/<port>/<transport>` for STUN (the port part is the range for `port_range`).",
+			MarkdownDescription: "Label for this check in `results` and messages; it must differ from every other " +
+				"check's name or default name. Defaults to `<protocol>/<port>`, or `stun/<port>/<transport>` for " +
+				"STUN (the port part is the range for `port_range`).",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"protocol": schema.StringAttribute{

@@ -59,9 +59,11 @@ func validateConfigChecks(ctx context.Context, config tfsdk.Config, diags *diag.
 }
 
 // validateChecks holds the rules that involve several attributes of one
-// check: options that the check's protocol does not use, and how many ports
-// a range may probe. Single-attribute rules are schema validators.
+// check (options that the check's protocol does not use, how many ports a
+// range may probe) or several checks (names, repeats: checkIndex).
+// Single-attribute rules are schema validators.
 func validateChecks(l types.List, diags *diag.Diagnostics) {
+	var seen checkIndex
 	for i, e := range l.Elements() {
 		c, ok := checkFromValue(e)
 		if !ok || !c.MinCertValidity.valid() {
@@ -70,7 +72,13 @@ func validateChecks(l types.List, diags *diag.Diagnostics) {
 			// path, and the rest of this check waits for the fix.
 			continue
 		}
+		errs := diags.ErrorsCount()
 		validateCheck(path.Root("checks").AtListIndex(i), c, diags)
+		if diags.ErrorsCount() == errs {
+			// Only a check without errors of its own has a name and ports
+			// worth comparing.
+			seen.add(i, c, diags)
+		}
 	}
 }
 

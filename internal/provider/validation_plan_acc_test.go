@@ -157,3 +157,23 @@ func TestValidation_timeouts(t *testing.T) {
 	}
 	runPlanErrorCases(t, cases)
 }
+
+// Every check needs its own name, written or default.
+func TestValidation_duplicateNames(t *testing.T) {
+	t.Parallel()
+	var cases []planErrorCase
+	cases = append(cases, bothKinds("same name", planHost, checksHCL(
+		check{"protocol": "tcp", "port": 1, "name": "media"},
+		check{"protocol": "tcp", "port": 2},
+		check{"protocol": "stun", "port": 3478, "name": "media"},
+	), "", `Attribute checks[2].name is "media", which checks[0].name already is.`)...)
+	cases = append(cases, bothKinds("name is another's default", planHost, checksHCL(
+		check{"protocol": "tcp", "port": 443},
+		check{"protocol": "tls", "port": 443, "name": "tcp/443"},
+	), "", `Attribute checks[1].name is "tcp/443", which is the default name of checks[0] (it has no name).`)...)
+	cases = append(cases, bothKinds("default is another's name", planHost, checksHCL(
+		check{"protocol": "tls", "port": 443, "name": "stun/3478/udp"},
+		check{"protocol": "stun", "port": 3478},
+	), "", `Attribute checks[1].name is not set, so it defaults to "stun/3478/udp", which checks[0].name already is.`)...)
+	runPlanErrorCases(t, cases)
+}
