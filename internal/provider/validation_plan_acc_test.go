@@ -177,3 +177,42 @@ func TestValidation_duplicateNames(t *testing.T) {
 	), "", `Attribute checks[1].name is not set, so it defaults to "stun/3478/udp", which checks[0].name already is.`)...)
 	runPlanErrorCases(t, cases)
 }
+
+// Values unknown at plan (here from terraform_data, known only after apply)
+// are not judged: each of these would be refused if it were known.
+func TestValidation_unknownValuesPassPlan(t *testing.T) {
+	t.Parallel()
+	const unknowns = `
+resource "terraform_data" "host" {
+  input = "::1"
+}
+resource "terraform_data" "n" {
+  input = 60000
+}
+`
+	checks := `[
+    { protocol = "tcp", port_range = "1-65535", sample = terraform_data.n.output },
+    { protocol = "tcp", port = 1, name = terraform_data.host.output },
+    { protocol = "tcp", port = 1, name = terraform_data.host.output },
+    { protocol = "tcp", ports = [80, terraform_data.n.output] },
+  ]`
+	extra := []string{`ip_version = "ipv4"`, "max_probe_rate = terraform_data.n.output * 1e400",
+		"timeouts {\n    read = \"${terraform_data.n.output}s\"\n  }"}
+	for _, kind := range []string{"resource", "data source"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			config := resourceConfig("${terraform_data.host.output}", checks, extra...)
+			if kind == "data source" {
+				config = dataSourceConfig("${terraform_data.host.output}", checks, extra...)
+			}
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:             unknowns + config,
+					PlanOnly:           true,
+					ExpectNonEmptyPlan: true,
+				}},
+			})
+		})
+	}
+}
