@@ -39,6 +39,12 @@ func dataSourceAttribute(a rschema.Attribute) dschema.Attribute {
 			Sensitive: a.Sensitive, Description: a.Description, MarkdownDescription: a.MarkdownDescription,
 			Validators: a.Validators,
 		}
+	case rschema.NumberAttribute:
+		return dschema.NumberAttribute{
+			CustomType: a.CustomType, Required: a.Required, Optional: a.Optional, Computed: a.Computed,
+			Sensitive: a.Sensitive, Description: a.Description, MarkdownDescription: a.MarkdownDescription,
+			Validators: a.Validators,
+		}
 	case rschema.BoolAttribute:
 		return dschema.BoolAttribute{
 			CustomType: a.CustomType, Required: a.Required, Optional: a.Optional, Computed: a.Computed,

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -74,7 +75,9 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	if m.AttemptTimeout.IsNull() {
 		m.AttemptTimeout = durationOf(s.attemptTimeout)
 	}
-	m.MaxProbeRate = types.Float64Value(s.maxProbeRate)
+	if m.MaxProbeRate.IsNull() {
+		m.MaxProbeRate = types.NumberValue(big.NewFloat(s.maxProbeRate))
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

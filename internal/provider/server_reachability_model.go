@@ -30,7 +30,7 @@ type commonModel struct {
 	IPVersion      types.String      `tfsdk:"ip_version"`
 	Checks         types.List        `tfsdk:"checks"`
 	AttemptTimeout durationValue     `tfsdk:"attempt_timeout"`
-	MaxProbeRate   types.Float64     `tfsdk:"max_probe_rate"`
+	MaxProbeRate   types.Number      `tfsdk:"max_probe_rate"`
 	Reachable      types.Bool        `tfsdk:"reachable"`
 	VerifiedAt     timetypes.RFC3339 `tfsdk:"verified_at"`
 	Results        types.List        `tfsdk:"results"`
@@ -193,7 +193,9 @@ func commonSettings(m commonModel, diags *diag.Diagnostics) settings {
 		consecutiveSuccesses: defaultConsecutiveSuccesses,
 	}
 	if !m.MaxProbeRate.IsNull() && !m.MaxProbeRate.IsUnknown() {
-		s.maxProbeRate = m.MaxProbeRate.ValueFloat64()
+		// Validated to lie in [minMaxProbeRate, maxMaxProbeRate], so the
+		// conversion neither overflows nor underflows.
+		s.maxProbeRate, _ = m.MaxProbeRate.ValueBigFloat().Float64()
 	}
 	return s
 }

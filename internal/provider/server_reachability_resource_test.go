@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -41,7 +42,7 @@ func testModel(t *testing.T, checks ...checkModel) resourceModel {
 	m.IPVersion = types.StringValue("any")
 	m.Checks = l
 	m.AttemptTimeout = durationOf(time.Second)
-	m.MaxProbeRate = types.Float64Value(500)
+	m.MaxProbeRate = types.NumberValue(big.NewFloat(500))
 	return m
 }
 
@@ -155,7 +156,7 @@ func TestApplyWarnWithoutVerdictSavesNothing(t *testing.T) {
 		checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(first))},
 		checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(second))})
 	m.OnFailure = types.StringValue("warn")
-	m.MaxProbeRate = types.Float64Value(1) // the second port's turn comes after 1s
+	m.MaxProbeRate = types.NumberValue(big.NewFloat(1)) // the second port's turn comes after 1s
 	var diags diag.Diagnostics
 	if r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
 		t.Fatalf("saved a result without a status: %v", rowStatuses(t, m))

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"strconv"
 	"time"
@@ -12,9 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -40,6 +41,11 @@ const (
 	defaultReadTimeout          = time.Minute
 	minDuration                 = time.Millisecond
 	maxConsecutiveSuccesses     = 100
+	// max_probe_rate bounds, in attempts per second: one attempt per 100s,
+	// and a rate well past any cap (max_concurrency holds at most 4096
+	// probes in flight).
+	minMaxProbeRate = 0.01
+	maxMaxProbeRate = 1e6
 )
 
 // The accepted enum values.
@@ -63,7 +69,9 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 		"host": schema.StringAttribute{
 			Required: true,
 			MarkdownDescription: "The media server to verify: an IP address or a DNS name such as `turn.example.com`, " +
-				"without scheme or port. Every A and AAAA address it resolves to is verified (see `ip_version`).",
+				"without scheme or port. Every A and AAAA address it resolves to is verified (see `ip_version`). " +
+				"An unspecified address such as `0.0.0.0` or `::` is refused: it would probe the machine running " +
+				"Terraform.",
 			Validators:    []validator.String{validators.Host()},
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
@@ -91,16 +99,19 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 			Default:    stringdefault.StaticString(defaultAttemptTimeout),
 			Validators: []validator.String{validators.DurationAtLeast(minDuration)},
 		},
-		"max_probe_rate": schema.Float64Attribute{
+		// A Number, not a Float64: the framework cannot convert a number such
+		// as 1e400 to a float64 and reports that as a provider bug before any
+		// validator runs; NumberBetween names the attribute and the range.
+		"max_probe_rate": schema.NumberAttribute{
 			Optional: true,
 			Computed: true,
-			MarkdownDescription: "Most attempts started per second against this host, a number above 0; keeps " +
+			MarkdownDescription: "Most attempts started per second against this host, from `" +
+				formatRate(minMaxProbeRate) + "` to `" + formatRate(maxMaxProbeRate) + "`; keeps " +
 				"large port ranges gentle. The cap holds across every `media_server_reachability` resource and " +
 				"data source of one provider that verifies the same `host` at the same time: they split it " +
-				"evenly, at the lowest rate any of them sets. Defaults to `" +
-				strconv.FormatFloat(defaultMaxProbeRate, 'f', -1, 64) + "`.",
-			Default:    float64default.StaticFloat64(defaultMaxProbeRate),
-			Validators: []validator.Float64{validators.PositiveFloat64()},
+				"evenly, at the lowest rate any of them sets. Defaults to `" + formatRate(defaultMaxProbeRate) + "`.",
+			Default:    numberdefault.StaticBigFloat(big.NewFloat(defaultMaxProbeRate)),
+			Validators: []validator.Number{validators.NumberBetween(minMaxProbeRate, maxMaxProbeRate)},
 		},
 		"reachable": schema.BoolAttribute{
 			Computed:            true,
@@ -190,8 +201,9 @@ func checkAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{
 			Optional: true,
-			MarkdownDescription: "Label for this check in `results` and messages. Defaults to `<protocol>/<port>`, " +
-				"or `stun/<port>/<transport>` for STUN (the port part is the range for `port_range`).",
+			MarkdownDescription: "Label for this check in `results` and messages; it must differ from every other " +
+				"check's name or default name. Defaults to `<protocol>/<port>`, or `stun/<port>/<transport>` for " +
+				"STUN (the port part is the range for `port_range`).",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"protocol": schema.StringAttribute{
@@ -234,9 +246,11 @@ func checkAttributes() map[string]schema.Attribute {
 		},
 		"sample": schema.Int64Attribute{
 			Optional: true,
-			MarkdownDescription: "Probe only this many ports of `port_range`, spread evenly with both ends " +
-				"included; at least 2 and at most the size of the range. Only with `port_range`.",
-			Validators: []validator.Int64{int64validator.AtLeast(2)},
+			MarkdownDescription: fmt.Sprintf("Probe only this many ports of `port_range`, spread evenly with both "+
+				"ends included; at least 2 and at most the size of the range and %d. Only with `port_range`.",
+				verify.MaxPortsPerCheck),
+			// At most the size of the range: validateConfigChecks, which sees both.
+			Validators: []validator.Int64{int64validator.Between(2, verify.MaxPortsPerCheck)},
 		},
 		"server_name": schema.StringAttribute{
 			Optional: true,
@@ -270,6 +284,9 @@ func checkAttributes() map[string]schema.Attribute {
 		},
 	}
 }
+
+// formatRate writes a rate as the descriptions quote it: 0.01, 500, 1000000.
+func formatRate(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func resultAttributes() map[string]schema.Attribute {
 	str := func(d string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }

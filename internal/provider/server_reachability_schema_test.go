@@ -155,6 +155,13 @@ func defaultValue(t *testing.T, a rschema.Attribute) (string, bool) {
 		var resp defaults.Float64Response
 		a.Default.DefaultFloat64(ctx, defaults.Float64Request{}, &resp)
 		return strconv.FormatFloat(resp.PlanValue.ValueFloat64(), 'f', -1, 64), true
+	case rschema.NumberAttribute:
+		if a.Default == nil {
+			return "", false
+		}
+		var resp defaults.NumberResponse
+		a.Default.DefaultNumber(ctx, defaults.NumberRequest{}, &resp)
+		return resp.PlanValue.ValueBigFloat().Text('f', -1), true
 	case rschema.BoolAttribute:
 		if a.Default == nil {
 			return "", false

@@ -3,14 +3,18 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
@@ -33,20 +37,33 @@ var protocolOptions = []protocolOption{
 }
 
 // validateConfigChecks is the ValidateConfig of the resource and of the data
-// source: it runs validateChecks on the configured checks.
+// source: the rules that involve several attributes (validateChecks,
+// validateIPVersion) and the timeouts, whose attributes the timeouts package
+// defines. Values that are unknown at plan are validated once known.
 func validateConfigChecks(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
-	var checks types.List
-	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
-	if diags.HasError() {
+	var (
+		host, ipVersion types.String
+		checks          types.List
+		read            diag.Diagnostics
+	)
+	read.Append(config.GetAttribute(ctx, path.Root("host"), &host)...)
+	read.Append(config.GetAttribute(ctx, path.Root("ip_version"), &ipVersion)...)
+	read.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
+	diags.Append(read...)
+	if read.HasError() {
 		return
 	}
+	validateIPVersion(host, ipVersion, diags)
 	validateChecks(checks, diags)
+	validateTimeouts(config, diags)
 }
 
 // validateChecks holds the rules that involve several attributes of one
-// check: options that the check's protocol does not use, and how many ports
-// a range may probe. Single-attribute rules are schema validators.
+// check (options that the check's protocol does not use, how many ports a
+// range may probe) or several checks (names, repeats: checkIndex).
+// Single-attribute rules are schema validators.
 func validateChecks(l types.List, diags *diag.Diagnostics) {
+	var seen checkIndex
 	for i, e := range l.Elements() {
 		c, ok := checkFromValue(e)
 		if !ok || !c.MinCertValidity.valid() {
@@ -55,7 +72,13 @@ func validateChecks(l types.List, diags *diag.Diagnostics) {
 			// path, and the rest of this check waits for the fix.
 			continue
 		}
+		errs := diags.ErrorsCount()
 		validateCheck(path.Root("checks").AtListIndex(i), c, diags)
+		if diags.ErrorsCount() == errs {
+			// Only a check without errors of its own has a name and ports
+			// worth comparing.
+			seen.add(i, c, diags)
+		}
 	}
 }
 
@@ -84,6 +107,14 @@ func validatePorts(at path.Path, c checkModel, diags *diag.Diagnostics) {
 		return
 	}
 	port, ports, rng := at.AtName("port"), at.AtName("ports"), at.AtName("port_range")
+	for j, e := range c.Ports.Elements() {
+		// The element validators skip nulls, and the engine would drop them.
+		if e.IsNull() {
+			p := ports.AtListIndex(j)
+			diags.AddAttributeError(p, "Missing port",
+				fmt.Sprintf("Attribute %s is null; each element of %s must be a port from 1 to 65535.", p, ports))
+		}
+	}
 	set := 0
 	for _, v := range []attr.Value{c.Port, c.Ports, c.PortRange} {
 		if !v.IsNull() {
@@ -106,7 +137,9 @@ func validatePorts(at path.Path, c checkModel, diags *diag.Diagnostics) {
 }
 
 // validatePortCount caps the ports one check probes at
-// verify.MaxPortsPerCheck, and sample at the size of the range.
+// verify.MaxPortsPerCheck, and sample at the size of the range. (sample's
+// own validator caps it at verify.MaxPortsPerCheck too, so that
+// CheckSpec.Ports never refuses a check that passed plan.)
 func validatePortCount(at path.Path, c checkModel, diags *diag.Diagnostics) {
 	if c.PortRange.IsNull() || c.PortRange.IsUnknown() || c.Sample.IsUnknown() {
 		return
@@ -143,4 +176,68 @@ func quoteList(list []string) string {
 		return q[0]
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// validateIPVersion refuses an IP address host that ip_version excludes:
+// nothing would be left to verify, and the engine would retry the empty
+// resolution until the timeout. A name may resolve to either family, so only
+// an address is checked. An IPv4-mapped IPv6 address counts as IPv4, as the
+// engine unmaps it (probe.Resolve).
+func validateIPVersion(host, ipVersion types.String, diags *diag.Diagnostics) {
+	if host.IsNull() || host.IsUnknown() || ipVersion.IsUnknown() {
+		return
+	}
+	want := stringOr(ipVersion, defaultIPVersion)
+	ip, err := netip.ParseAddr(host.ValueString())
+	if err != nil || (want != string(verify.IPv4) && want != string(verify.IPv6)) {
+		return // a name, or a host or ip_version that its own validator reports
+	}
+	family, what := string(verify.IPv6), "an IPv6 address"
+	if ip.Unmap().Is4() {
+		family, what = string(verify.IPv4), "an IPv4 address"
+		if ip.Is4In6() {
+			what = fmt.Sprintf("the IPv4 address %s written as IPv4-mapped IPv6, and is verified as IPv4", ip.Unmap())
+		}
+	}
+	if family == want {
+		return
+	}
+	p := path.Root("ip_version")
+	diags.AddAttributeError(p, "ip_version excludes host",
+		fmt.Sprintf("Attribute %s is %q, but host %q is %s, so there would be no address to verify. Set %s to %q "+
+			"or %q, or use an %s address as host.",
+			p, want, host.ValueString(), what, p, family, verify.IPAny, familyNames[want]))
+}
+
+var familyNames = map[string]string{string(verify.IPv4): "IPv4", string(verify.IPv6): "IPv6"}
+
+// validateTimeouts refuses a timeout of zero or less in the timeouts block
+// (create, update and read for the resource, read for the data source): the
+// operation would fail at once. The timeouts package checks only that each
+// value parses, and reports those that do not. The block's attributes are
+// read from the raw config because its custom type converts to neither
+// types.Object nor a type that both the resource and data source share.
+func validateTimeouts(config tfsdk.Config, diags *diag.Diagnostics) {
+	raw, _, err := tftypes.WalkAttributePath(config.Raw, tftypes.NewAttributePath().WithAttributeName("timeouts"))
+	block, ok := raw.(tftypes.Value)
+	if err != nil || !ok || !block.IsKnown() || block.IsNull() {
+		return
+	}
+	var attrs map[string]tftypes.Value
+	if block.As(&attrs) != nil {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		var s string
+		if v := attrs[name]; !v.IsKnown() || v.IsNull() || v.As(&s) != nil {
+			continue
+		}
+		if d, err := time.ParseDuration(s); err != nil || d > 0 {
+			continue
+		}
+		p := path.Root("timeouts").AtName(name)
+		diags.AddAttributeError(p, "Timeout not positive",
+			fmt.Sprintf("Attribute %s must be a positive duration such as \"30s\" or \"10m\", got: %q. A timeout of "+
+				"zero or less would end every %s at once.", p, s, name))
+	}
 }

@@ -61,7 +61,7 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		{"sample without range", tcp(check{"sample": 5}),
 			`Attribute checks[0].sample applies only with checks[0].port_range`},
 		{"sample of 1", checksHCL(check{"protocol": "stun", "port_range": "10000-10999", "sample": 1}),
-			`Attribute checks[0].sample value must be at least 2, got: 1`},
+			`Attribute checks[0].sample value must be between 2 and 4096, got: 1`},
 		{"sample above range", checksHCL(check{"protocol": "stun", "port_range": "10000-10009", "sample": 20}),
 			`Attribute checks[0].sample must be at most the 10 ports of checks[0].port_range "10000-10009", got: 20.`},
 		{"bad poll_interval", tcp(nil) + "\n  poll_interval = \"soon\"",
@@ -73,7 +73,7 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		// The timeouts package's own message; Terraform quotes the line.
 		{"bad create timeout", tcp(nil) + "\n  timeouts {\n    create = \"forever\"\n  }",
 			`create = "forever" "forever" must be a string containing a sequence of decimal numbers`},
-		{"zero max_probe_rate", tcp(nil) + "\n  max_probe_rate = 0", `Attribute max_probe_rate must be a number greater than 0, got: 0`},
+		{"zero max_probe_rate", tcp(nil) + "\n  max_probe_rate = 0", `Attribute max_probe_rate must be a number from 0.01 to 1000000, got: 0`},
 		{"consecutive_successes 0", tcp(nil) + "\n  consecutive_successes = 0",
 			`Attribute consecutive_successes value must be between 1 and 100, got: 0`},
 		{"on_failure", tcp(nil) + "\n  on_failure = \"ignore\"", `Attribute on_failure value must be one of: ["error" "warn"], got: "ignore"`},

@@ -25,5 +25,24 @@ func TestHost(t *testing.T) {
 		{"empty label", types.StringValue("a..b"), "empty or longer than 63"},
 		{"long label", types.StringValue(strings.Repeat("a", 64) + ".com"), "empty or longer than 63"},
 		{"bad char", types.StringValue("a*b.com"), `has the character '*'`},
+		{"numeric label", types.StringValue("4chan.example.com"), ""},
+		{"hex-looking label", types.StringValue("0xdead.example.com"), ""},
+		{"five numbers", types.StringValue("1.2.3.4.5"), ""},
+		// The unspecified addresses: a probe would reach the machine running Terraform.
+		{"0.0.0.0", types.StringValue("0.0.0.0"), "0.0.0.0 is the unspecified address"},
+		{"::", types.StringValue("::"), ":: is the unspecified address"},
+		{"[::]", types.StringValue("[::]"), ":: is the unspecified address"},
+		{"long ::", types.StringValue("0:0:0:0:0:0:0:0"), ":: is the unspecified address"},
+		{"mapped 0.0.0.0", types.StringValue("::ffff:0.0.0.0"), "::ffff:0.0.0.0 is the unspecified address"},
+		// Forms that getaddrinfo reads as IPv4 addresses, 0.0.0.0 among them.
+		{"0", types.StringValue("0"), "short or non-decimal form"},
+		{"0.0", types.StringValue("0.0"), "short or non-decimal form"},
+		{"0x0", types.StringValue("0x0"), "short or non-decimal form"},
+		{"0X", types.StringValue("0X"), "short or non-decimal form"},
+		{"leading zeros", types.StringValue("00.0.0.0"), "short or non-decimal form"},
+		{"trailing dot", types.StringValue("0.0.0.0."), "short or non-decimal form"},
+		{"127.1", types.StringValue("127.1"), "short or non-decimal form"},
+		{"octal", types.StringValue("0177.0.0.1"), "short or non-decimal form"},
+		{"decimal integer", types.StringValue("3221225985"), "short or non-decimal form"},
 	})
 }
