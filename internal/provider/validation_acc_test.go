@@ -114,7 +114,7 @@ func TestValidation_dataSource(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: `
 data "media_server_reachability" "test" {
-  host   = "192.0.2.1"
+  host   = "127.0.0.1"
   checks = [{ protocol = "tcp", port = 443, ca_cert_pem = "x" }]
 }
 `,
@@ -134,7 +134,7 @@ func TestValidation_maxConcurrency(t *testing.T) {
 provider "media" {
   max_concurrency = 0
 }
-` + resourceConfig("192.0.2.1", checksHCL(check{"protocol": "tcp", "port": 1})),
+` + resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": 1})),
 			PlanOnly:    true,
 			ExpectError: errorContaining(`Attribute max_concurrency value must be between 1 and 4096, got: 0`),
 		}},

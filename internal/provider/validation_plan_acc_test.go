@@ -73,7 +73,7 @@ func TestValidation_unspecifiedHost(t *testing.T) {
 		{"::", ":: is the unspecified address, which reaches the machine running Terraform itself"},
 		{"[::]", ":: is the unspecified address"},
 		{"::ffff:0.0.0.0", "::ffff:0.0.0.0 is the unspecified address"},
-		{"0", "it reads as an IPv4 address in a short or non-decimal form; write four decimal numbers such as 192.0.2.1"},
+		{"0", "it reads as an IPv4 address in a short or non-decimal form; write four decimal numbers such as 203.0.113.10"},
 		{"0x0", "it reads as an IPv4 address in a short or non-decimal form"},
 	} {
 		cases = append(cases, bothKinds(tc.host, tc.host, tcp1, "", prefix+"("+tc.why)...)

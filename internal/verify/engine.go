@@ -36,8 +36,8 @@ type unit struct {
 	// errSince is when the unit's current run of error answers began; zero
 	// when its last answer was not an error.
 	errSince time.Time
-	last    probe.Result
-	lastOK  probe.Result // most recent open result
+	last     probe.Result
+	lastOK   probe.Result // most recent open result
 	// pending counts attempts waiting for the concurrency limit; a unit
 	// never queues a second one, so a saturated limit cannot pile up work.
 	pending atomic.Int32
@@ -90,15 +90,15 @@ type outcome struct {
 
 // run is the state of one Run, owned by its loop goroutine.
 type run struct {
-	plan    Plan
-	deps    Deps
-	start   time.Time
-	units   []*unit
-	left    int        // units not passed (or, with Once, not finished)
-	cursor  int        // round-robin start, so a rate cap is fair to every port
-	rate    *rateShare // this run's draw on the host's max_probe_rate
+	plan   Plan
+	deps   Deps
+	start  time.Time
+	units  []*unit
+	left   int        // units not passed (or, with Once, not finished)
+	cursor int        // round-robin start, so a rate cap is fair to every port
+	rate   *rateShare // this run's draw on the host's max_probe_rate
 	// erred is set when a unit answered only wrongly for ErrorTimeout.
-	erred bool
+	erred   bool
 	results chan outcome
 	wg      sync.WaitGroup
 }

@@ -64,7 +64,7 @@ func checkHost(s string) error {
 	}
 	if numericIPv4(s) {
 		return fmt.Errorf("it reads as an IPv4 address in a short or non-decimal form; write four decimal " +
-			"numbers such as 192.0.2.1")
+			"numbers such as 203.0.113.10")
 	}
 	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
 		if label == "" || len(label) > 63 {
