@@ -35,15 +35,3 @@ resource "media_server_reachability" "sfu" {
     create = "15m"
   }
 }
-
-# Nothing that depends on the check is created before every port answered:
-# clients are not sent to a server that they cannot reach.
-resource "aws_route53_record" "sfu" {
-  zone_id = "Z0123456789EXAMPLE"
-  name    = "sfu-eu-1.media.example.com"
-  type    = "CNAME"
-  ttl     = 60
-  records = ["sfu-eu-1.example.net"]
-
-  depends_on = [media_server_reachability.sfu]
-}
