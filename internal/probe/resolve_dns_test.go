@@ -17,7 +17,8 @@ import (
 // returns a Go resolver that sends every query there.
 func dnsServer(t *testing.T, a, aaaa []netip.Addr, aaaaRcode dnsmessage.RCode) *net.Resolver {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(t.Context(), "udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func (x *checkIndex) add(i int, c checkModel, diags *diag.Diagnostics) {
 		case !taken:
 			x.names[name] = namedCheck{index: i, explicit: explicit}
 		case explicit || other.explicit:
-			diags.AddAttributeError(at.AtName("name"), "Duplicate check name", duplicateNameDetail(at, i, name,
+			diags.AddAttributeError(at.AtName("name"), "Duplicate check name", duplicateNameDetail(at, name,
 				explicit, other))
 			return // the error says enough
 		case !repeat:
@@ -72,7 +72,7 @@ func (x *checkIndex) add(i int, c checkModel, diags *diag.Diagnostics) {
 	}
 }
 
-func duplicateNameDetail(at path.Path, i int, name string, explicit bool, other namedCheck) string {
+func duplicateNameDetail(at path.Path, name string, explicit bool, other namedCheck) string {
 	otherAt := path.Root("checks").AtListIndex(other.index)
 	const why = "Each check needs its own name: results and messages tell the checks apart by it."
 	switch {

@@ -94,12 +94,12 @@ type sourceConns struct {
 	conns map[netip.Addr]int
 }
 
-// newSourceConns returns the counts for a cap of max, or nil for no cap.
-func newSourceConns(max int) *sourceConns {
-	if max <= 0 {
+// newSourceConns returns the counts for a cap of limit, or nil for no cap.
+func newSourceConns(limit int) *sourceConns {
+	if limit <= 0 {
 		return nil
 	}
-	return &sourceConns{max: max, conns: make(map[netip.Addr]int)}
+	return &sourceConns{max: limit, conns: make(map[netip.Addr]int)}
 }
 
 // acquire takes a connection for ip, or reports false when ip already has

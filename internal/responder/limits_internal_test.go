@@ -125,7 +125,8 @@ func TestSourceRatesTableFull(t *testing.T) {
 func TestSourceConns(t *testing.T) {
 	s := newSourceConns(2)
 	for _, ip := range every {
-		if !s.acquire(ip) || !s.acquire(ip) {
+		first, second := s.acquire(ip), s.acquire(ip)
+		if !first || !second {
 			t.Fatalf("%s refused below its cap", ip)
 		}
 	}

@@ -76,7 +76,11 @@ func requestFrom(t *testing.T, client, ip string, server net.PacketConn) netip.A
 	if err != nil {
 		t.Fatalf("no answer to a request sent to %s: %v", to, err)
 	}
-	return from.(*net.UDPAddr).AddrPort()
+	ua, ok := from.(*net.UDPAddr)
+	if !ok {
+		t.Fatalf("answer from %T, want *net.UDPAddr", from)
+	}
+	return ua.AddrPort()
 }
 
 // A socket bound to a wildcard address answers from the address each
