@@ -127,6 +127,8 @@ func TestAccReachability_onFailureWarn(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: config,
+			// reachable = false plans a new verification (warn_retry_acc_test.go).
+			ExpectNonEmptyPlan: true,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(false)),
 				statecheck.ExpectKnownValue(resName, result(0).AtMapKey("status"), knownvalue.StringExact("open")),

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	rtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -21,6 +23,7 @@ var (
 	_ resource.Resource                   = (*serverReachabilityResource)(nil)
 	_ resource.ResourceWithConfigure      = (*serverReachabilityResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*serverReachabilityResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*serverReachabilityResource)(nil)
 )
 
 // serverReachabilityResource blocks create and update until every check
@@ -94,6 +97,28 @@ func validateErrorTimeout(ctx context.Context, config tfsdk.Config, diags *diag.
 				"answering wrongly fails at the earlier of the two. Lower error_timeout, or raise timeouts.%s.",
 				fmtDuration(errorTimeout), op.name, fmtDuration(timeout), op.name))
 		return
+	}
+}
+
+// ModifyPlan plans a new verification (an in-place update) while the state
+// says reachable = false, which only on_failure = "warn" saves: a warned
+// resource tries again on every apply until it passes, instead of reading
+// "No changes" forever.
+func (r *serverReachabilityResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return // create or destroy
+	}
+	var reachable types.Bool
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("reachable"), &reachable)...)
+	if resp.Diagnostics.HasError() || reachable.IsNull() || reachable.IsUnknown() || reachable.ValueBool() {
+		return
+	}
+	for name, v := range map[string]attr.Value{
+		"reachable":   types.BoolUnknown(),
+		"verified_at": timetypes.NewRFC3339Unknown(),
+		"results":     types.ListUnknown(resultObjectType),
+	} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), v)...)
 	}
 }
 

@@ -172,7 +172,9 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "What a failed verification does: `error` fails the apply and saves nothing; `warn` " +
 				"saves the resource with `reachable = false` and shows a warning, unless the timeout ended before " +
 				"some result had any status (its ports were still waiting behind `max_probe_rate` or the " +
-				"provider's `max_concurrency`); then the apply fails. Defaults to `" + defaultOnFailure + "`.",
+				"provider's `max_concurrency`); then the apply fails. While `reachable` is `false`, every plan " +
+				"shows an in-place update that verifies again, so the next apply retries until it passes. " +
+				"Defaults to `" + defaultOnFailure + "`.",
 			Default:    stringdefault.StaticString(defaultOnFailure),
 			Validators: []validator.String{stringvalidator.OneOf(onFailures...)},
 		},
