@@ -32,6 +32,11 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	if !debug {
+		// A SIGTERM to Terraform's process group is Terraform's to handle
+		// (sigterm.go). Under -debug the provider is not Terraform's child.
+		outliveSIGTERM()
+	}
 	quietUnreadLogs(os.Getenv, os.Setenv)
 	// Each plugin process lives for one Terraform step and the framework
 	// allocates heavily while it walks plans: collecting less often took the

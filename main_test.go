@@ -2,8 +2,22 @@ package main
 
 import (
 	"maps"
+	"os"
 	"testing"
 )
+
+// serveProviderEnv makes the test binary serve the provider (run main)
+// instead of running tests, so that a test can hand it to a real terraform
+// as the plugin (sigterm_unix_test.go).
+const serveProviderEnv = "MEDIA_TEST_SERVE_PROVIDER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveProviderEnv) == "1" {
+		main()
+		return
+	}
+	m.Run()
+}
 
 func TestQuietUnreadLogs(t *testing.T) {
 	off := map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off", "TF_LOG_PROVIDER": "off"}
