@@ -2,6 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -52,4 +55,42 @@ func (o tflogObserver) AttemptDone(e verify.Event) {
 	if o.hook != nil {
 		o.hook(e)
 	}
+}
+
+// maxRowsInProgress bounds the failing rows one progress line names.
+const maxRowsInProgress = 5
+
+// progressLine says what a verification still waits for, e.g. `still
+// verifying sfu-1.example.net after 20s: stun/udp 203.0.113.10:3478 filtered
+// after 390 attempts; 3 of 4 results passed`.
+func progressLine(rep verify.Report) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "still verifying %s after %s:", rep.Host, fmtDuration(rep.Elapsed))
+	failing, passed := 0, 0
+	for _, r := range rep.Results {
+		if r.Passed {
+			passed++
+			continue
+		}
+		failing++
+		if failing > maxRowsInProgress {
+			continue
+		}
+		if failing > 1 {
+			b.WriteString(";")
+		}
+		fmt.Fprintf(&b, " %s", protocolLabel(r))
+		if r.Ports == 1 && len(r.FailingPorts) == 1 {
+			fmt.Fprintf(&b, " %s %s", netip.AddrPortFrom(r.Address, r.FailingPorts[0]), statusWord(r.Status))
+		} else {
+			fmt.Fprintf(&b, " %s ports %s %s on %d of %d ports", r.Address, r.Label, statusWord(r.Status),
+				len(r.FailingPorts)-r.Unprobed, r.Ports)
+		}
+		fmt.Fprintf(&b, " after %s", plural(r.Attempts, "attempt"))
+	}
+	if failing > maxRowsInProgress {
+		fmt.Fprintf(&b, "; and %d more failing", failing-maxRowsInProgress)
+	}
+	fmt.Fprintf(&b, "; %d of %d results passed", passed, len(rep.Results))
+	return b.String()
 }

@@ -42,6 +42,8 @@ func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, d
 		Limit:    d.limit,
 		Rates:    d.rates,
 		Observer: tflogObserver{ctx: ctx, hook: d.attemptHook},
+		// Waiting is otherwise silent: TF_LOG_PROVIDER=INFO shows this.
+		Progress: func(rep verify.Report) { tflog.Info(ctx, progressLine(rep)) },
 	})
 	tflog.Debug(ctx, "verification finished", map[string]any{
 		"reachable":   rep.Reachable,

@@ -93,8 +93,9 @@ type run struct {
 	plan   Plan
 	deps   Deps
 	start  time.Time
+	addrs  []netip.Addr
 	units  []*unit
-	left   int        // units not passed (or, with Once, not finished)
+	left   int        // units not passed (with Snapshot: nor final)
 	cursor int        // round-robin start, so a rate cap is fair to every port
 	rate   *rateShare // this run's draw on the host's max_probe_rate
 	// erred is set when a unit answered only wrongly for ErrorTimeout.
@@ -114,6 +115,7 @@ func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 	r.plan.Policy = p.Policy.withDefaults()
 
 	addrs, resolveErr := r.resolve(ctx)
+	r.addrs = addrs
 	if addrs == nil {
 		rep := r.report(nil)
 		rep.ResolveErr = resolveErr
@@ -148,6 +150,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.Limit == nil {
 		d.Limit = semaphore.NewWeighted(DefaultConcurrency)
+	}
+	if d.ProgressEvery <= 0 {
+		d.ProgressEvery = DefaultProgressEvery
 	}
 	if d.Rates == nil {
 		d.Rates = NewRates() // a private bucket
@@ -208,6 +213,7 @@ func (r *run) loop(ctx context.Context) error {
 		r.drain()
 	}()
 	next := r.start
+	nextProgress := r.start.Add(r.deps.ProgressEvery)
 	var tick Timer
 	defer func() {
 		if tick != nil {
@@ -216,6 +222,16 @@ func (r *run) loop(ctx context.Context) error {
 	}()
 	for r.left > 0 && !r.erred {
 		now := r.deps.Clock.Now()
+		if r.deps.Progress != nil && !now.Before(nextProgress) {
+			r.deps.Progress(r.report(r.addrs))
+			for !nextProgress.After(now) {
+				nextProgress = nextProgress.Add(r.deps.ProgressEvery)
+			}
+			if tick != nil {
+				tick.Stop()
+				tick = nil
+			}
+		}
 		if !now.Before(next) {
 			r.round(runCtx, now)
 			// Fixed schedule: a slow round never pushes later rounds back,
@@ -229,7 +245,11 @@ func (r *run) loop(ctx context.Context) error {
 			}
 		}
 		if tick == nil {
-			tick = r.deps.Clock.NewTimer(next.Sub(now))
+			wake := next
+			if r.deps.Progress != nil && nextProgress.Before(wake) {
+				wake = nextProgress
+			}
+			tick = r.deps.Clock.NewTimer(wake.Sub(now))
 		}
 		select {
 		case <-ctx.Done():

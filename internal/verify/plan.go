@@ -112,4 +112,13 @@ type Deps struct {
 	// across all of them (see Rates).
 	Rates    *Rates
 	Observer Observer
+	// Progress, if set, receives the report so far every ProgressEvery
+	// (default DefaultProgressEvery) while some check has not passed: what
+	// someone waiting on the run wants to see. It runs on the engine's loop
+	// and must return quickly.
+	Progress      func(Report)
+	ProgressEvery time.Duration
 }
+
+// DefaultProgressEvery is how often Deps.Progress is called by default.
+const DefaultProgressEvery = 10 * time.Second

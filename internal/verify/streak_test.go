@@ -264,3 +264,40 @@ func TestRunErrorTimeout(t *testing.T) {
 		}
 	})
 }
+
+// While a check fails, Progress gets the report so far every ProgressEvery,
+// even when the poll interval is longer; it stops once everything passed.
+func TestRunProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := verifytest.NewClock(epoch)
+		opensAt := 35 * time.Second
+		p := &verifytest.Prober{Script: func(port uint16, _ int) probe.Status {
+			if port == 2 && clock.Now().Sub(epoch) < opensAt {
+				return probe.StatusClosed
+			}
+			return probe.StatusOpen
+		}}
+		var got []verify.Report
+		const interval = 15 * time.Second
+		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = verify.Run(t.Context(), plan(pol, p.Check("open", 1), p.Check("late", 2)), verify.Deps{
+				Clock: clock, Progress: func(r verify.Report) { got = append(got, r) },
+			})
+		}()
+		synctest.Wait()
+		advance(clock, 60, time.Second)
+		<-done
+		if len(got) != 4 {
+			t.Fatalf("progress reports = %d, want 4 (at 10s, 20s, 30s, 40s; the check passed at 45s)", len(got))
+		}
+		for i, r := range got {
+			if r.Elapsed != time.Duration(i+1)*10*time.Second || !r.Results[0].Passed || r.Results[1].Passed ||
+				r.Results[1].Status != probe.StatusClosed {
+				t.Errorf("report %d at %v: %+v", i, r.Elapsed, r.Results)
+			}
+		}
+	})
+}
