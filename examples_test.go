@@ -11,12 +11,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
 const (
-	// requireAllEnv turns skips for a missing tool into failures (CI).
-	requireAllEnv = "MEDIA_REQUIRE_ALL_TESTS"
-	examplesDir   = "examples"
+	examplesDir = "examples"
 	// devOverridesWarning is the warning Terraform prints whenever
 	// dev_overrides are in effect; every other diagnostic fails the test.
 	devOverridesWarning = "Provider development overrides are in effect"
@@ -78,11 +78,7 @@ func requireTool(t *testing.T, name, fromEnv string) string {
 	}
 	path, err := exec.LookPath(name)
 	if err != nil {
-		reason := name + " is not on PATH"
-		if os.Getenv(requireAllEnv) == "1" {
-			t.Fatalf("%s=1 and: %s", requireAllEnv, reason)
-		}
-		t.Skip(reason)
+		testnet.SkipOrFail(t, name+" is not on PATH")
 	}
 	return path
 }

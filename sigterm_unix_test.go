@@ -23,8 +23,6 @@ import (
 )
 
 const (
-	// requireAllEnv turns skips for a missing capability into failures (CI).
-	requireAllEnv = "MEDIA_REQUIRE_ALL_TESTS"
 	// attemptsBeforeSIGTERM is how many probes the provider makes before the
 	// test signals: by then Create is surely in flight.
 	attemptsBeforeSIGTERM = 3
@@ -129,10 +127,7 @@ func terraformPath(t *testing.T) string {
 	}
 	p, err := exec.LookPath("terraform")
 	if err != nil {
-		if os.Getenv(requireAllEnv) == "1" {
-			t.Fatalf("%s=1 and terraform is not on PATH nor in TF_ACC_TERRAFORM_PATH", requireAllEnv)
-		}
-		t.Skip("terraform is not on PATH nor in TF_ACC_TERRAFORM_PATH")
+		testnet.SkipOrFail(t, "terraform is not on PATH nor in TF_ACC_TERRAFORM_PATH")
 	}
 	return p
 }

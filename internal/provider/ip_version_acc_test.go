@@ -19,8 +19,6 @@ const (
 	// hostsNamespaceEnv is set in the re-executed test binary that runs in a
 	// private mount namespace with its own /etc/hosts.
 	hostsNamespaceEnv = "MEDIA_TEST_IN_HOSTS_NAMESPACE"
-	// requireAllEnv turns skips for a missing capability into failures.
-	requireAllEnv = "MEDIA_REQUIRE_ALL_TESTS"
 	dualStackName = "mediatest.internal"
 )
 
@@ -39,10 +37,7 @@ func TestAccReachability_ipVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if reason := hostsNamespaceUnavailable(t, hosts); reason != "" {
-		if os.Getenv(requireAllEnv) == "1" {
-			t.Fatalf("%s=1 and: %s", requireAllEnv, reason)
-		}
-		t.Skip(reason)
+		testnet.SkipOrFail(t, reason)
 	}
 	testnet.Loopback6(t) // skips without IPv6 loopback
 

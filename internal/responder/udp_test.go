@@ -15,8 +15,6 @@ import (
 )
 
 const (
-	// requireAllEnv turns skips for a missing capability into failures (CI).
-	requireAllEnv = "MEDIA_REQUIRE_ALL_TESTS"
 	// netnsEnv is set in the test binary re-executed in a private network
 	// namespace.
 	netnsEnv = "MEDIA_TEST_IN_NETNS"
@@ -25,22 +23,13 @@ const (
 	secondIPv6 = "fd00::2"
 )
 
-// skipOrFail skips t for reason, or fails it where every test must run.
-func skipOrFail(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv(requireAllEnv) == "1" {
-		t.Fatalf("%s=1 and: %s", requireAllEnv, reason)
-	}
-	t.Skip(reason)
-}
-
 // needLoopback6 skips (or fails, see skipOrFail) without IPv6 loopback.
 func needLoopback6(t *testing.T) {
 	t.Helper()
 	var lc net.ListenConfig
 	pc, err := lc.ListenPacket(t.Context(), "udp6", "[::1]:0")
 	if err != nil {
-		skipOrFail(t, "no IPv6 loopback: "+err.Error())
+		testnet.SkipOrFail(t, "no IPv6 loopback: "+err.Error())
 	}
 	_ = pc.Close()
 }
@@ -138,18 +127,18 @@ func TestUDPAnswersFromRequestedAddressIPv6(t *testing.T) {
 		return
 	}
 	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root for a private network namespace with a second IPv6 address")
+		testnet.SkipOrFail(t, "needs root for a private network namespace with a second IPv6 address")
 	}
 	for _, tool := range []string{"unshare", "ip"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, tool+" is not installed (util-linux, iproute2)")
+			testnet.SkipOrFail(t, tool+" is not installed (util-linux, iproute2)")
 		}
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	// A container may forbid namespaces even to root.
 	if out, err := exec.CommandContext(ctx, "unshare", "-n", "true").CombinedOutput(); err != nil {
-		skipOrFail(t, fmt.Sprintf("cannot create a network namespace: %v: %s", err, out))
+		testnet.SkipOrFail(t, fmt.Sprintf("cannot create a network namespace: %v: %s", err, out))
 	}
 	cmd := exec.CommandContext(ctx, "unshare", "-n", "--", "sh", "-c",
 		`ip link set lo up && ip -6 addr add "$1"/128 dev lo nodad && exec "$2" -test.run '^TestUDPAnswersFromRequestedAddressIPv6$' -test.count=1 -test.v`,

@@ -23,7 +23,7 @@ func Loopback6(tb testing.TB) string {
 	tb.Helper()
 	ln, err := bindTCP(tb, "::1", 0)
 	if err != nil {
-		tb.Skipf("no IPv6 loopback: %v", err)
+		SkipOrFail(tb, "no IPv6 loopback: "+err.Error())
 	}
 	_ = ln.Close()
 	return "::1"
