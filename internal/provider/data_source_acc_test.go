@@ -31,7 +31,7 @@ data "media_server_reachability" "test" {
   host   = "127.0.0.1"
   checks = %s
 }
-`, checksHCL(check{"protocol": "tcp", "port": open}, check{"protocol": "tcp", "port": closed})),
+`, checksHCL(hclCheck{"protocol": "tcp", "port": open}, hclCheck{"protocol": "tcp", "port": closed})),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(dsName, tfjsonpath.New("reachable"), knownvalue.Bool(false)),
 				statecheck.ExpectKnownValue(dsName, tfjsonpath.New("id"), knownvalue.StringExact("127.0.0.1")),
@@ -59,7 +59,7 @@ func TestAccReachabilityDataSource_checkBlockWarns(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": open}), fast...) +
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": open}), fast...) +
 				fmt.Sprintf(`
 check "media" {
   data "media_server_reachability" "probe" {
@@ -72,7 +72,7 @@ check "media" {
     error_message = "media server not reachable"
   }
 }
-`, checksHCL(check{"protocol": "tcp", "port": closed})),
+`, checksHCL(hclCheck{"protocol": "tcp", "port": closed})),
 			// No ExpectError: the failed assertion is a warning, and the
 			// resource beside it was created. Terraform plans to read a data
 			// source of a failing check block again on every plan, which
@@ -108,7 +108,7 @@ data "media_server_reachability" "test" {
     read = "300ms"
   }
 }
-`, checksHCL(check{"protocol": "tcp", "port": first}, check{"protocol": "tcp", "port": second})),
+`, checksHCL(hclCheck{"protocol": "tcp", "port": first}, hclCheck{"protocol": "tcp", "port": second})),
 			ExpectError: errorContaining(fmt.Sprintf(`tcp 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: `+
 				`no verdict after 0 attempts`, second)),
 		}},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -129,7 +130,7 @@ func resolutionProblem(rep verify.Report, plan verify.Plan) string {
 func failureLine(r verify.CheckResult, rep verify.Report, host string, op operation) string {
 	var b strings.Builder
 	b.WriteString(protocolLabel(r))
-	if r.Name != verify.DefaultCheckName(r.Protocol, r.Transport, r.Label) {
+	if r.Name != check.DefaultName(r.Protocol, r.Transport, r.Label) {
 		fmt.Fprintf(&b, " %q", r.Name)
 	}
 	single := r.Ports == 1 && len(r.FailingPorts) == 1
@@ -166,10 +167,7 @@ func failureLine(r verify.CheckResult, rep verify.Report, host string, op operat
 }
 
 func protocolLabel(r verify.CheckResult) string {
-	if r.Protocol == "stun" {
-		return r.Protocol + "/" + r.Transport
-	}
-	return r.Protocol
+	return check.RowLabel(r.Protocol, r.Transport)
 }
 
 // statusWord is how messages name a status. A row without a verdict is
@@ -237,19 +235,10 @@ func likelyFix(r verify.CheckResult) string {
 					"clients do not have; check that the server's client-certificate setting is meant for this port"
 			}
 		}
-		switch r.Protocol {
-		case "tls":
-			return "likely a certificate problem (name, chain or expiry: see server_name, ca_cert_pem and " +
-				"min_cert_validity) or a service on that port that does not speak TLS"
-		case "http", "https":
-			return "likely the server answered with another status than expect_status, or a different service " +
-				"is on that port"
-		case "stun":
-			return "likely a different service answered on that port (or a TLS-terminating load balancer sits " +
-				"in front of STUN)"
-		default:
-			return "likely a different service answered on that port"
+		if p, ok := check.Lookup(r.Protocol); ok {
+			return p.ErrorHint
 		}
+		return "likely a different service answered on that port"
 	default:
 		return "no attempt finished before the verification ended"
 	}
@@ -265,7 +254,7 @@ func statusPortsLabel(r verify.CheckResult) string {
 	if r.Ports <= 1 || len(r.StatusPorts) == 0 || len(r.StatusPorts) == r.Ports {
 		return r.Label
 	}
-	if s := verify.CompactPorts(r.StatusPorts); len(s) <= maxPortsLabel {
+	if s := check.CompactPorts(r.StatusPorts); len(s) <= maxPortsLabel {
 		return strings.ReplaceAll(s, " ", "")
 	}
 	return r.Label

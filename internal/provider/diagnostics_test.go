@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -22,10 +23,10 @@ var (
 
 // failingRow is a failing row of one port as the engine reports it; callers
 // turn it into a range row by setting Ports, FailingPorts and Detail.
-func failingRow(check int, proto, transport, label string, a netip.Addr, st probe.Status, cause string) verify.CheckResult {
+func failingRow(index int, proto, transport, label string, a netip.Addr, st probe.Status, cause string) verify.CheckResult {
 	port, _ := strconv.Atoi(strings.Split(label, "-")[0])
 	return verify.CheckResult{
-		Check: check, Name: verify.DefaultCheckName(proto, transport, label), Protocol: proto, Transport: transport,
+		Check: index, Name: check.DefaultName(proto, transport, label), Protocol: proto, Transport: transport,
 		Label: label, Ports: 1, Address: a, Status: st, Attempts: 12, FailingPorts: []uint16{uint16(port)},
 		Failing: []probe.Result{{
 			Protocol: proto, Transport: transport, Address: netip.AddrPortFrom(a, uint16(port)).String(),

@@ -22,7 +22,7 @@ func TestAccReachability_errorTimeoutEndsWrongAnswers(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() { started = time.Now() },
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "http", "port": port, "path": "/health"}),
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "http", "port": port, "path": "/health"}),
 				append(fast, `error_timeout = "1s"`, `timeouts { create = "5m" }`)...),
 			ExpectError: regexp.MustCompile(`Media server not reachable[\s\S]*` +
 				spaced(`a check answered only wrongly for error_timeout (1s), so the verification stopped`) + `[\s\S]*` +
@@ -38,7 +38,7 @@ func TestAccReachability_errorTimeoutEndsWrongAnswers(t *testing.T) {
 // error_timeout longer than the create or update timeout is refused at plan.
 func TestValidation_errorTimeoutAtMostOperationTimeout(t *testing.T) {
 	t.Parallel()
-	tcp := checksHCL(check{"protocol": "tcp", "port": 443})
+	tcp := checksHCL(hclCheck{"protocol": "tcp", "port": 443})
 	cases := []struct{ extra, want string }{
 		{`error_timeout = "5m"` + "\n  timeouts {\n    create = \"1m\"\n  }",
 			`Attribute error_timeout (5m0s) must be at most the create timeout (1m0s)`},

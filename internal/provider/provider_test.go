@@ -25,10 +25,10 @@ func protoV6Factories(opts ...Option) map[string]func() (tfprotov6.ProviderServe
 
 // hcl helpers for test configurations.
 
-// check is one element of checks, written as HCL attributes.
-type check map[string]any
+// hclCheck is one element of checks, written as HCL attributes.
+type hclCheck map[string]any
 
-func (c check) hcl() string {
+func (c hclCheck) hcl() string {
 	keys := make([]string, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)
@@ -59,7 +59,7 @@ func (c check) hcl() string {
 }
 
 // checksHCL renders a checks list.
-func checksHCL(cs ...check) string {
+func checksHCL(cs ...hclCheck) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = "    " + c.hcl()

@@ -12,8 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
-	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
 // A STUN port_range of 200 ports where the responder serves all but 20
@@ -41,7 +41,7 @@ func TestAccReachability_rangeNamesMissingPorts(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "stun", "port_range": rng}),
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "stun", "port_range": rng}),
 				append(fast, `timeouts { create = "3s" }`)...),
 			// Closed ports answer with ICMP port unreachable; the list ends
 			// right after the last missing port, so no other port is named.
@@ -62,7 +62,7 @@ func TestAccReachability_closedPortFailsAtTimeout(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() { started = time.Now() },
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}),
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}),
 				append(fast, `timeouts { create = "2s" }`)...),
 			ExpectError: regexp.MustCompile(`Media server not reachable[\s\S]*` +
 				spaced(fmt.Sprintf(`tcp 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: closed after`, port)) +
@@ -88,7 +88,7 @@ func TestAccReachability_httpsCertExpiresTooSoon(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "https", "port": port,
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "https", "port": port,
 				"ca_cert_pem": string(certPEM), "min_cert_validity": "168h"}),
 				append(fast, `timeouts { create = "1s" }`)...),
 			ExpectError: regexp.MustCompile(spaced(fmt.Sprintf(
@@ -105,7 +105,7 @@ func TestAccReachability_silentUDPIsFiltered(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "stun", "port": port}),
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "stun", "port": port}),
 				`poll_interval = "100ms"`, `attempt_timeout = "500ms"`, `timeouts { create = "2s" }`),
 			ExpectError: regexp.MustCompile(spaced(fmt.Sprintf(
 				`stun/udp 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: filtered after`, port)) +
@@ -120,8 +120,8 @@ func TestAccReachability_onFailureWarn(t *testing.T) {
 	open := testnet.TCPListener(t)
 	closed := testnet.ClosedPort(t, "tcp")
 	config := resourceConfig("127.0.0.1", checksHCL(
-		check{"protocol": "tcp", "port": open},
-		check{"protocol": "tcp", "port": closed},
+		hclCheck{"protocol": "tcp", "port": open},
+		hclCheck{"protocol": "tcp", "port": closed},
 	), append(fast, `on_failure = "warn"`, `timeouts { create = "1s" }`)...)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -178,13 +178,13 @@ func TestAccReachability_portsListNamesClosedPort(t *testing.T) {
 		for i, p := range ps {
 			u[i] = uint16(p)
 		}
-		return verify.CheckSpec{PortList: u}.Label()
+		return check.Spec{PortList: u}.Label()
 	}
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "ports": ports}), fast...),
+				Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "ports": ports}), fast...),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("media_server_reachability.test", tfjsonpath.New("results"),
 						knownvalue.ListExact([]knownvalue.Check{knownvalue.ObjectPartial(map[string]knownvalue.Check{
@@ -196,7 +196,7 @@ func TestAccReachability_portsListNamesClosedPort(t *testing.T) {
 				},
 			},
 			{
-				Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "ports": append(ports, closed)}),
+				Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "ports": append(ports, closed)}),
 					append(fast, `timeouts { update = "2s" }`)...), // adding a port updates in place
 				ExpectError: regexp.MustCompile(`tcp 127\.0\.0\.1 \(127\.0\.0\.1 ports ` + label(open1, open2, closed) +
 					`\) from the machine running\s+Terraform: closed on\s+1 of\s+3 ports\s+\(closed:\s+` + fmt.Sprint(closed) + `\)`),

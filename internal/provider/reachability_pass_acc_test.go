@@ -74,12 +74,12 @@ func TestAccReachability_openPortsPass(t *testing.T) {
 	httpsPort := testnet.HTTPServer(t, 200, &kp)
 
 	checks := checksHCL(
-		check{"protocol": "tcp", "port": tcpPort},
-		check{"protocol": "stun", "port": stunUDP},
-		check{"protocol": "stun", "port": stunTCP, "transport": "tcp", "name": "turn-tcp"},
-		check{"protocol": "tls", "port": tlsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
-		check{"protocol": "http", "port": httpPort, "path": "/healthz", "expect_status": 204},
-		check{"protocol": "https", "port": httpsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
+		hclCheck{"protocol": "tcp", "port": tcpPort},
+		hclCheck{"protocol": "stun", "port": stunUDP},
+		hclCheck{"protocol": "stun", "port": stunTCP, "transport": "tcp", "name": "turn-tcp"},
+		hclCheck{"protocol": "tls", "port": tlsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
+		hclCheck{"protocol": "http", "port": httpPort, "path": "/healthz", "expect_status": 204},
+		hclCheck{"protocol": "https", "port": httpsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
 	)
 	config := resourceConfig("127.0.0.1", checks, fast...)
 	stunRow := func(name, transport string, port uint16) map[string]knownvalue.Check {
@@ -152,7 +152,7 @@ func TestAccReachability_noopKeepsVerification(t *testing.T) {
 	t.Parallel()
 	port := testnet.TCPListener(t)
 	config := "provider \"media\" {\n  max_concurrency = 1\n}\n" +
-		resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}, check{"protocol": "stun", "port": testnet.STUN(t, "udp")}), fast...)
+		resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}, hclCheck{"protocol": "stun", "port": testnet.STUN(t, "udp")}), fast...)
 	same := statecheck.CompareValue(compare.ValuesSame())
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -188,7 +188,7 @@ func TestAccReachability_latePortBlocksThenPasses(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories(withAttemptHook(hook)),
 		Steps: []resource.TestStep{{
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}),
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}),
 				append(fast, `timeouts { create = "30s" }`)...),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(true)),
@@ -213,7 +213,7 @@ func TestAccReachability_verifiedAtFromClock(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories(WithClock(clock)),
 		Steps: []resource.TestStep{{
-			Config: resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}), fast...),
+			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}), fast...),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(resName, tfjsonpath.New("verified_at"),
 					knownvalue.StringRegexp(regexpMust(`^2001-02-03T04:05:0[6-9]`))),

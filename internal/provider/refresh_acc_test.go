@@ -17,7 +17,7 @@ import (
 func TestAccReachability_recheckOnRefresh(t *testing.T) {
 	t.Parallel()
 	port, closePort := testnet.StoppableTCPListener(t)
-	config := resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}),
+	config := resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}),
 		append(fast, `recheck_on_refresh = true`)...)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -43,7 +43,7 @@ func TestAccReachability_recheckOnRefresh(t *testing.T) {
 			},
 			{
 				// The apply verifies again, and blocks until its timeout.
-				Config:      resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}), append(fast, `recheck_on_refresh = true`, `timeouts { create = "500ms" }`)...),
+				Config:      resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}), append(fast, `recheck_on_refresh = true`, `timeouts { create = "500ms" }`)...),
 				ExpectError: errorContaining("Media server not reachable"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(resName, plancheck.ResourceActionCreate)},
@@ -58,7 +58,7 @@ func TestAccReachability_recheckOnRefresh(t *testing.T) {
 func TestAccReachability_refreshPassesThrough(t *testing.T) {
 	t.Parallel()
 	port, closePort := testnet.StoppableTCPListener(t)
-	config := resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}), fast...)
+	config := resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}), fast...)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -72,7 +72,7 @@ func TestAccReachability_refreshPassesThrough(t *testing.T) {
 func TestAccReachability_triggersReplace(t *testing.T) {
 	t.Parallel()
 	port := testnet.TCPListener(t)
-	checks := checksHCL(check{"protocol": "tcp", "port": port})
+	checks := checksHCL(hclCheck{"protocol": "tcp", "port": port})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -237,7 +238,7 @@ func buildPlan(m commonModel, s settings, now func() time.Time, diags *diag.Diag
 		at := path.Root("checks").AtListIndex(i)
 		spec, err := c.spec()
 		if err == nil {
-			var chk verify.Check
+			var chk check.Check
 			chk, err = spec.Build(now)
 			p.Checks = append(p.Checks, chk)
 		}
@@ -248,16 +249,18 @@ func buildPlan(m commonModel, s settings, now func() time.Time, diags *diag.Diag
 	return p
 }
 
-// spec turns one configured check into the engine's CheckSpec.
-func (c checkModel) spec() (verify.CheckSpec, error) {
-	s := verify.CheckSpec{
-		Name:       c.Name.ValueString(),
-		Protocol:   c.Protocol.ValueString(),
-		Transport:  c.Transport.ValueString(),
-		Sample:     int(c.Sample.ValueInt64()),
-		ServerName: c.ServerName.ValueString(),
-		CACertPEM:  c.CACertPEM.ValueString(),
-		Path:       c.Path.ValueString(),
+// spec turns one configured check into a check.Spec.
+func (c checkModel) spec() (check.Spec, error) {
+	s := check.Spec{
+		Name:      c.Name.ValueString(),
+		Protocol:  c.Protocol.ValueString(),
+		Transport: c.Transport.ValueString(),
+		Sample:    int(c.Sample.ValueInt64()),
+		Options: check.Options{
+			ServerName: c.ServerName.ValueString(),
+			CACertPEM:  c.CACertPEM.ValueString(),
+			Path:       c.Path.ValueString(),
+		},
 	}
 	if !c.Port.IsNull() {
 		s.Port = uint16(c.Port.ValueInt64())
@@ -275,14 +278,14 @@ func (c checkModel) spec() (verify.CheckSpec, error) {
 		s.First, s.Last = first, last
 	}
 	if !c.ExpectStatus.IsNull() {
-		s.ExpectStatus = int(c.ExpectStatus.ValueInt64())
+		s.Options.ExpectStatus = int(c.ExpectStatus.ValueInt64())
 	}
 	if !c.MinCertValidity.IsNull() {
 		d, err := time.ParseDuration(c.MinCertValidity.ValueString())
 		if err != nil {
 			return s, err
 		}
-		s.MinCertValidity = d
+		s.Options.MinCertValidity = d
 	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -50,8 +52,8 @@ const (
 
 // The accepted enum values.
 var (
-	protocols  = []string{"tcp", "stun", "tls", "http", "https"}
-	transports = []string{"udp", "tcp"}
+	protocols  = check.Names()
+	transports = check.Transports()
 	ipVersions = []string{string(verify.IPAny), string(verify.IPv4), string(verify.IPv6)}
 	onFailures = []string{"error", "warn"}
 )
@@ -198,8 +200,8 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 }
 
 func checkAttributes() map[string]schema.Attribute {
-	tlsOnly := " Only for protocol `tls` or `https`."
-	httpOnly := " Only for protocol `http` or `https`."
+	tlsOnly := onlyFor(check.WithOption(check.OptServerName))
+	httpOnly := onlyFor(check.WithOption(check.OptPath))
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{
 			Optional: true,
@@ -210,14 +212,12 @@ func checkAttributes() map[string]schema.Attribute {
 		},
 		"protocol": schema.StringAttribute{
 			Required: true,
-			MarkdownDescription: "The exchange that must succeed: `tcp` (handshake completes), `stun` (a STUN " +
-				"Binding request gets any STUN answer with our transaction ID), `tls` (handshake and certificate " +
-				"chain verified), `http` or `https` (GET `path` returns `expect_status`).",
+			MarkdownDescription: "The exchange that must succeed: " + protocolSummaries() + ".",
 			Validators: []validator.String{stringvalidator.OneOf(protocols...)},
 		},
 		"transport": schema.StringAttribute{
 			Optional:            true,
-			MarkdownDescription: "Transport for STUN: `udp` or `tcp`. Defaults to `udp`. Only for protocol `stun`.",
+			MarkdownDescription: transportDescription(),
 			Validators:          []validator.String{stringvalidator.OneOf(transports...)},
 		},
 		"port": schema.Int64Attribute{
@@ -233,9 +233,9 @@ func checkAttributes() map[string]schema.Attribute {
 			MarkdownDescription: fmt.Sprintf("Several ports to probe with the same protocol, each 1 to 65535, such "+
 				"as `[80, 443, 8443]`: one row in `results`, whose `detail` names the failing ports (at most %d "+
 				"ports). One check with many ports keeps plans small: Terraform handles one object instead of "+
-				"one per port, which makes a large apply several times faster.", verify.MaxPortsPerCheck),
+				"one per port, which makes a large apply several times faster.", check.MaxPortsPerCheck),
 			Validators: []validator.List{
-				listvalidator.SizeBetween(1, verify.MaxPortsPerCheck),
+				listvalidator.SizeBetween(1, check.MaxPortsPerCheck),
 				listvalidator.ValueInt64sAre(int64validator.Between(1, 65535)),
 			},
 		},
@@ -243,16 +243,16 @@ func checkAttributes() map[string]schema.Attribute {
 			Optional: true,
 			MarkdownDescription: fmt.Sprintf("An inclusive port range `FIRST-LAST` such as `10000-10999`: every port in "+
 				"it is probed (at most %d), or only `sample` ports when set. The range is one row in `results`.",
-				verify.MaxPortsPerCheck),
+				check.MaxPortsPerCheck),
 			Validators: []validator.String{validators.PortRange()},
 		},
 		"sample": schema.Int64Attribute{
 			Optional: true,
 			MarkdownDescription: fmt.Sprintf("Probe only this many ports of `port_range`, spread evenly with both "+
 				"ends included; at least 2 and at most the size of the range and %d. Only with `port_range`.",
-				verify.MaxPortsPerCheck),
+				check.MaxPortsPerCheck),
 			// At most the size of the range: validateConfigChecks, which sees both.
-			Validators: []validator.Int64{int64validator.Between(2, verify.MaxPortsPerCheck)},
+			Validators: []validator.Int64{int64validator.Between(2, check.MaxPortsPerCheck)},
 		},
 		"server_name": schema.StringAttribute{
 			Optional: true,
@@ -287,6 +287,36 @@ func checkAttributes() map[string]schema.Attribute {
 	}
 }
 
+// onlyFor is the sentence that ends the description of an option that only
+// some protocols read.
+func onlyFor(protocols []string) string {
+	return " Only for protocol " + quoteOr(protocols) + "."
+}
+
+// quoteOr writes names as "`a`, `b` or `c`".
+func quoteOr(names []string) string { return orList(names, "`%s`") }
+
+// protocolSummaries lists what each protocol's exchange proves.
+func protocolSummaries() string {
+	var parts []string
+	for _, p := range check.Protocols() {
+		parts = append(parts, p.Summary)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// transportDescription says which protocols take a transport, and their
+// choices and defaults.
+func transportDescription() string {
+	var parts []string
+	for _, p := range check.Protocols() {
+		if len(p.Transports) > 1 {
+			parts = append(parts, fmt.Sprintf("for `%s`, %s (default `%s`)", p.Name, quoteOr(p.Transports), p.Transports[0]))
+		}
+	}
+	return "Transport: " + strings.Join(parts, "; ") + "." + onlyFor(check.WithTransports())
+}
+
 // formatRate writes a rate as the descriptions quote it: 0.01, 500, 1000000.
 func formatRate(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
@@ -294,8 +324,8 @@ func resultAttributes() map[string]schema.Attribute {
 	str := func(d string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }
 	return map[string]schema.Attribute{
 		"name":      str("The check's `name`, or its default."),
-		"protocol":  str("`tcp`, `stun`, `tls`, `http` or `https`."),
-		"transport": str("`udp` or `tcp`."),
+		"protocol":  str(quoteOr(check.Names()) + "."),
+		"transport": str(quoteOr(check.Transports()) + "."),
 		"port":      str("The port (`3478`) or range (`10000-10999`) probed, as a string."),
 		"address":   str("The IP address probed."),
 		"vantage":   str("Where the probe ran from: `local` (the machine running Terraform)."),

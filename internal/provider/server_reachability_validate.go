@@ -16,11 +16,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
-// protocolOption is an option that only some protocols accept.
+// protocolOption is an option that only some protocols accept: those that
+// the check registry says read it.
 type protocolOption struct {
 	name      string
 	protocols []string
@@ -28,12 +30,12 @@ type protocolOption struct {
 }
 
 var protocolOptions = []protocolOption{
-	{"transport", []string{"stun"}, func(c checkModel) attr.Value { return c.Transport }},
-	{"server_name", []string{"tls", "https"}, func(c checkModel) attr.Value { return c.ServerName }},
-	{"ca_cert_pem", []string{"tls", "https"}, func(c checkModel) attr.Value { return c.CACertPEM }},
-	{"min_cert_validity", []string{"tls", "https"}, func(c checkModel) attr.Value { return c.MinCertValidity }},
-	{"path", []string{"http", "https"}, func(c checkModel) attr.Value { return c.Path }},
-	{"expect_status", []string{"http", "https"}, func(c checkModel) attr.Value { return c.ExpectStatus }},
+	{"transport", check.WithTransports(), func(c checkModel) attr.Value { return c.Transport }},
+	{check.OptServerName, check.WithOption(check.OptServerName), func(c checkModel) attr.Value { return c.ServerName }},
+	{check.OptCACertPEM, check.WithOption(check.OptCACertPEM), func(c checkModel) attr.Value { return c.CACertPEM }},
+	{check.OptMinCertValidity, check.WithOption(check.OptMinCertValidity), func(c checkModel) attr.Value { return c.MinCertValidity }},
+	{check.OptPath, check.WithOption(check.OptPath), func(c checkModel) attr.Value { return c.Path }},
+	{check.OptExpectStatus, check.WithOption(check.OptExpectStatus), func(c checkModel) attr.Value { return c.ExpectStatus }},
 }
 
 // validateConfigChecks is the ValidateConfig of the resource and of the data
@@ -94,9 +96,23 @@ func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
 				fmt.Sprintf("Attribute %s applies only to protocol %s, but %s is %q. Remove %s, or change the protocol.",
 					p, quoteList(o.protocols), at.AtName("protocol"), proto, o.name))
 		}
+		validateTransport(at, proto, c.Transport, diags)
 	}
 	validatePorts(at, c, diags)
 	validatePortCount(at, c, diags)
+}
+
+// validateTransport refuses a transport that the protocol does not run over.
+func validateTransport(at path.Path, proto string, transport types.String, diags *diag.Diagnostics) {
+	p, ok := check.Lookup(proto)
+	if !ok || len(p.Transports) < 2 || transport.IsNull() || transport.IsUnknown() ||
+		slices.Contains(p.Transports, transport.ValueString()) ||
+		!slices.Contains(check.Transports(), transport.ValueString()) { // the schema's OneOf reports it
+		return
+	}
+	diags.AddAttributeError(at.AtName("transport"), "Transport not valid for this protocol",
+		fmt.Sprintf("Attribute %s must be %s for protocol %q, got: %q.",
+			at.AtName("transport"), quoteList(p.Transports), proto, transport.ValueString()))
 }
 
 // validatePorts wants exactly one of port, ports and port_range, and sample
@@ -137,8 +153,8 @@ func validatePorts(at path.Path, c checkModel, diags *diag.Diagnostics) {
 }
 
 // validatePortCount caps the ports one check probes at
-// verify.MaxPortsPerCheck, and sample at the size of the range. (sample's
-// own validator caps it at verify.MaxPortsPerCheck too, so that
+// check.MaxPortsPerCheck, and sample at the size of the range. (sample's
+// own validator caps it at check.MaxPortsPerCheck too, so that
 // CheckSpec.Ports never refuses a check that passed plan.)
 func validatePortCount(at path.Path, c checkModel, diags *diag.Diagnostics) {
 	if c.PortRange.IsNull() || c.PortRange.IsUnknown() || c.Sample.IsUnknown() {
@@ -158,19 +174,22 @@ func validatePortCount(at path.Path, c checkModel, diags *diag.Diagnostics) {
 		}
 		return
 	}
-	if n > verify.MaxPortsPerCheck {
+	if n > check.MaxPortsPerCheck {
 		p := at.AtName("port_range")
 		diags.AddAttributeError(p, "Port range too large",
 			fmt.Sprintf("Attribute %s has %d ports, more than the %d that one check may probe, got: %q. "+
 				"Set sample to probe a spread of the range, or split it into several checks.",
-				p, n, verify.MaxPortsPerCheck, c.PortRange.ValueString()))
+				p, n, check.MaxPortsPerCheck, c.PortRange.ValueString()))
 	}
 }
 
-func quoteList(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = fmt.Sprintf("%q", s)
+func quoteList(list []string) string { return orList(list, "%q") }
+
+// orList writes items, each formatted with format, as "a, b or c".
+func orList(items []string, format string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = fmt.Sprintf(format, s)
 	}
 	if len(q) == 1 {
 		return q[0]

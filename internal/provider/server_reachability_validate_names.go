@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/mediareach/terraform-provider-media/internal/verify"
+	"github.com/mediareach/terraform-provider-media/internal/check"
 )
 
 // checkIndex remembers the checks seen so far by name and by what they
@@ -89,7 +89,7 @@ func duplicateNameDetail(at path.Path, name string, explicit bool, other namedCh
 }
 
 // effectiveName is the check's name, or the default name that the engine
-// gives it (verify.CheckSpec.DefaultName). ok is false while it is unknown.
+// gives it (check.Spec.DefaultName). ok is false while it is unknown.
 func (c checkModel) effectiveName() (name string, explicit, ok bool) {
 	switch {
 	case c.Name.IsUnknown():
@@ -123,15 +123,16 @@ func (c checkModel) identity() (id string, ok bool) {
 	if err != nil {
 		return "", false
 	}
-	if spec.Path == "" {
-		spec.Path = "/"
+	o := spec.Options
+	if o.Path == "" {
+		o.Path = "/"
 	}
-	if spec.ExpectStatus == 0 {
-		spec.ExpectStatus = 200
+	if o.ExpectStatus == 0 {
+		o.ExpectStatus = 200
 	}
 	return fmt.Sprintf("%s %s %s server_name=%q ca=%q min_validity=%d path=%q status=%d", chk.Protocol,
-		chk.Transport, verify.CompactPorts(chk.Ports), spec.ServerName, spec.CACertPEM, spec.MinCertValidity,
-		spec.Path, spec.ExpectStatus), true
+		chk.Transport, check.CompactPorts(chk.Ports), o.ServerName, o.CACertPEM, o.MinCertValidity,
+		o.Path, o.ExpectStatus), true
 }
 
 // fullyKnown reports whether no value, nor any element of a list, is

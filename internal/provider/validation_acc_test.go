@@ -12,8 +12,8 @@ import (
 func TestValidation_badInputsFailAtPlan(t *testing.T) {
 	t.Parallel()
 	const host = "127.0.0.1" // every case fails at plan: nothing is probed
-	tcp := func(extra check) string {
-		c := check{"protocol": "tcp", "port": 443}
+	tcp := func(extra hclCheck) string {
+		c := hclCheck{"protocol": "tcp", "port": 443}
 		for k, v := range extra {
 			c[k] = v
 		}
@@ -24,51 +24,51 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		config string
 		want   string // literal text of the error; line wrapping is ignored
 	}{
-		{"port 0", tcp(check{"port": 0}), `Attribute checks[0].port value must be between 1 and 65535, got: 0`},
-		{"port 70000", tcp(check{"port": 70000}), `Attribute checks[0].port value must be between 1 and 65535, got: 70000`},
-		{"unknown protocol", checksHCL(check{"protocol": "sctp", "port": 1}),
+		{"port 0", tcp(hclCheck{"port": 0}), `Attribute checks[0].port value must be between 1 and 65535, got: 0`},
+		{"port 70000", tcp(hclCheck{"port": 70000}), `Attribute checks[0].port value must be between 1 and 65535, got: 70000`},
+		{"unknown protocol", checksHCL(hclCheck{"protocol": "sctp", "port": 1}),
 			`Attribute checks[0].protocol value must be one of: ["tcp" "stun" "tls" "http" "https"], got: "sctp"`},
-		{"tls option on tcp", tcp(check{"server_name": "media.example.com"}),
+		{"tls option on tcp", tcp(hclCheck{"server_name": "media.example.com"}),
 			`Attribute checks[0].server_name applies only to protocol "tls" or "https", but checks[0].protocol is "tcp".`},
-		{"min_cert_validity on stun", checksHCL(check{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
+		{"min_cert_validity on stun", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
 			`Attribute checks[0].min_cert_validity applies only to protocol "tls" or "https", but checks[0].protocol is "stun".`},
-		{"min_cert_validity on http", checksHCL(check{"protocol": "http", "port": 80, "min_cert_validity": "168h"}),
+		{"min_cert_validity on http", checksHCL(hclCheck{"protocol": "http", "port": 80, "min_cert_validity": "168h"}),
 			`Attribute checks[0].min_cert_validity applies only to protocol "tls" or "https", but checks[0].protocol is "http".`},
-		{"http option on tls", checksHCL(check{"protocol": "tls", "port": 443, "path": "/health"}),
+		{"http option on tls", checksHCL(hclCheck{"protocol": "tls", "port": 443, "path": "/health"}),
 			`Attribute checks[0].path applies only to protocol "http" or "https"`},
-		{"transport on tcp", tcp(check{"transport": "udp"}), `Attribute checks[0].transport applies only to protocol "stun"`},
-		{"unknown transport", checksHCL(check{"protocol": "stun", "port": 3478, "transport": "sctp"}),
+		{"transport on tcp", tcp(hclCheck{"transport": "udp"}), `Attribute checks[0].transport applies only to protocol "stun"`},
+		{"unknown transport", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "transport": "sctp"}),
 			`Attribute checks[0].transport value must be one of: ["udp" "tcp"], got: "sctp"`},
-		{"second check", checksHCL(check{"protocol": "tcp", "port": 1}, check{"protocol": "http", "port": 80, "expect_status": 42}),
+		{"second check", checksHCL(hclCheck{"protocol": "tcp", "port": 1}, hclCheck{"protocol": "http", "port": 80, "expect_status": 42}),
 			`Attribute checks[1].expect_status value must be between 100 and 599, got: 42`},
 		{"empty checks", "[]", `Attribute checks list must contain at least 1 elements, got: 0`},
-		{"port and port_range", tcp(check{"port_range": "10000-10010"}),
+		{"port and port_range", tcp(hclCheck{"port_range": "10000-10010"}),
 			`Exactly one of checks[0].port, checks[0].ports and checks[0].port_range must be set; 2 are.`},
-		{"port and ports", tcp(check{"ports": []int{80, 443}}),
+		{"port and ports", tcp(hclCheck{"ports": []int{80, 443}}),
 			`Exactly one of checks[0].port, checks[0].ports and checks[0].port_range must be set; 2 are.`},
-		{"no port at all", checksHCL(check{"protocol": "tcp"}),
+		{"no port at all", checksHCL(hclCheck{"protocol": "tcp"}),
 			`Exactly one of checks[0].port (a port such as 3478), checks[0].ports (a list such as [80, 443]) and checks[0].port_range (a range such as "10000-10999") must be set; none is.`},
-		{"empty ports", checksHCL(check{"protocol": "tcp", "ports": []int{}}),
+		{"empty ports", checksHCL(hclCheck{"protocol": "tcp", "ports": []int{}}),
 			`Attribute checks[0].ports list must contain at least 1 elements and at most 4096 elements, got: 0`},
-		{"port 0 in ports", checksHCL(check{"protocol": "tcp", "ports": []int{80, 0}}),
+		{"port 0 in ports", checksHCL(hclCheck{"protocol": "tcp", "ports": []int{80, 0}}),
 			`Attribute checks[0].ports[1] value must be between 1 and 65535, got: 0`},
-		{"sample with ports", checksHCL(check{"protocol": "tcp", "ports": []int{80, 443}, "sample": 2}),
+		{"sample with ports", checksHCL(hclCheck{"protocol": "tcp", "ports": []int{80, 443}, "sample": 2}),
 			`Attribute checks[0].sample applies only with checks[0].port_range`},
-		{"reversed range", checksHCL(check{"protocol": "stun", "port_range": "11000-10000"}),
+		{"reversed range", checksHCL(hclCheck{"protocol": "stun", "port_range": "11000-10000"}),
 			`Attribute checks[0].port_range must be a port range "FIRST-LAST" such as "10000-10999", with 1 <= FIRST <= LAST <= 65535 (first port 11000 is above last port 10000), got: "11000-10000"`},
-		{"range too large", checksHCL(check{"protocol": "stun", "port_range": "1-65535"}),
+		{"range too large", checksHCL(hclCheck{"protocol": "stun", "port_range": "1-65535"}),
 			`Attribute checks[0].port_range has 65535 ports, more than the 4096 that one check may probe`},
-		{"sample without range", tcp(check{"sample": 5}),
+		{"sample without range", tcp(hclCheck{"sample": 5}),
 			`Attribute checks[0].sample applies only with checks[0].port_range`},
-		{"sample of 1", checksHCL(check{"protocol": "stun", "port_range": "10000-10999", "sample": 1}),
+		{"sample of 1", checksHCL(hclCheck{"protocol": "stun", "port_range": "10000-10999", "sample": 1}),
 			`Attribute checks[0].sample value must be between 2 and 4096, got: 1`},
-		{"sample above range", checksHCL(check{"protocol": "stun", "port_range": "10000-10009", "sample": 20}),
+		{"sample above range", checksHCL(hclCheck{"protocol": "stun", "port_range": "10000-10009", "sample": 20}),
 			`Attribute checks[0].sample must be at most the 10 ports of checks[0].port_range "10000-10009", got: 20.`},
 		{"bad poll_interval", tcp(nil) + "\n  poll_interval = \"soon\"",
 			`Attribute poll_interval must be a Go duration such as "500ms", "2s" or "168h" (a number and one of the units ns, us, ms, s, m, h), got: "soon".`},
 		{"zero attempt_timeout", tcp(nil) + "\n  attempt_timeout = \"0s\"",
 			`Attribute attempt_timeout must be a Go duration of at least 1ms, such as "500ms" or "2s", got: "0s"`},
-		{"bad min_cert_validity", checksHCL(check{"protocol": "tls", "port": 443, "min_cert_validity": "1 week"}),
+		{"bad min_cert_validity", checksHCL(hclCheck{"protocol": "tls", "port": 443, "min_cert_validity": "1 week"}),
 			`Attribute checks[0].min_cert_validity must be a Go duration such as "500ms", "2s" or "168h"`},
 		// The timeouts package's own message; Terraform quotes the line.
 		{"bad create timeout", tcp(nil) + "\n  timeouts {\n    create = \"forever\"\n  }",
@@ -99,7 +99,7 @@ func TestValidation_badHost(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      resourceConfig("turn.example.com:3478", checksHCL(check{"protocol": "tcp", "port": 1})),
+			Config:      resourceConfig("turn.example.com:3478", checksHCL(hclCheck{"protocol": "tcp", "port": 1})),
 			PlanOnly:    true,
 			ExpectError: errorContaining(`Attribute host must be an IP address or a DNS name such as "turn.example.com", without scheme, port or path (ports go in checks) (it has a port or brackets), got: "turn.example.com:3478"`),
 		}},
@@ -134,7 +134,7 @@ func TestValidation_maxConcurrency(t *testing.T) {
 provider "media" {
   max_concurrency = 0
 }
-` + resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": 1})),
+` + resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": 1})),
 			PlanOnly:    true,
 			ExpectError: errorContaining(`Attribute max_concurrency value must be between 1 and 4096, got: 0`),
 		}},

@@ -53,7 +53,7 @@ func bothKinds(name, host, checks, extra, want string) []planErrorCase {
 	}
 }
 
-var tcp1 = checksHCL(check{"protocol": "tcp", "port": 1})
+var tcp1 = checksHCL(hclCheck{"protocol": "tcp", "port": 1})
 
 // planHost is the host of cases that fail at plan. A data source with known
 // configuration is read during plan, so if validation let one of them pass
@@ -87,7 +87,7 @@ func TestValidation_sampleCap(t *testing.T) {
 	t.Parallel()
 	var cases []planErrorCase
 	for _, sample := range []int{4097, 60000, 65535} {
-		checks := checksHCL(check{"protocol": "tcp", "port_range": "1-65535", "sample": sample})
+		checks := checksHCL(hclCheck{"protocol": "tcp", "port_range": "1-65535", "sample": sample})
 		cases = append(cases, bothKinds(fmt.Sprintf("sample %d", sample), planHost, checks, "",
 			fmt.Sprintf("Attribute checks[0].sample value must be between 2 and 4096, got: %d", sample))...)
 	}
@@ -163,17 +163,17 @@ func TestValidation_duplicateNames(t *testing.T) {
 	t.Parallel()
 	var cases []planErrorCase
 	cases = append(cases, bothKinds("same name", planHost, checksHCL(
-		check{"protocol": "tcp", "port": 1, "name": "media"},
-		check{"protocol": "tcp", "port": 2},
-		check{"protocol": "stun", "port": 3478, "name": "media"},
+		hclCheck{"protocol": "tcp", "port": 1, "name": "media"},
+		hclCheck{"protocol": "tcp", "port": 2},
+		hclCheck{"protocol": "stun", "port": 3478, "name": "media"},
 	), "", `Attribute checks[2].name is "media", which checks[0].name already is.`)...)
 	cases = append(cases, bothKinds("name is another's default", planHost, checksHCL(
-		check{"protocol": "tcp", "port": 443},
-		check{"protocol": "tls", "port": 443, "name": "tcp/443"},
+		hclCheck{"protocol": "tcp", "port": 443},
+		hclCheck{"protocol": "tls", "port": 443, "name": "tcp/443"},
 	), "", `Attribute checks[1].name is "tcp/443", which is the default name of checks[0] (it has no name).`)...)
 	cases = append(cases, bothKinds("default is another's name", planHost, checksHCL(
-		check{"protocol": "tls", "port": 443, "name": "stun/3478/udp"},
-		check{"protocol": "stun", "port": 3478},
+		hclCheck{"protocol": "tls", "port": 443, "name": "stun/3478/udp"},
+		hclCheck{"protocol": "stun", "port": 3478},
 	), "", `Attribute checks[1].name is not set, so it defaults to "stun/3478/udp", which checks[0].name already is.`)...)
 	runPlanErrorCases(t, cases)
 }

@@ -18,7 +18,7 @@ import (
 func TestAccReachability_warnedResourceVerifiesAgain(t *testing.T) {
 	t.Parallel()
 	port, openPort := testnet.TCPListenerLater(t)
-	config := resourceConfig("127.0.0.1", checksHCL(check{"protocol": "tcp", "port": port}),
+	config := resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "tcp", "port": port}),
 		append(fast, `on_failure = "warn"`, `timeouts {
     create = "1s"
     update = "10s"

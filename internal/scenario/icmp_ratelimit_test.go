@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mediareach/terraform-provider-media/internal/verify"
+	"github.com/mediareach/terraform-provider-media/internal/check"
 )
 
 // A closed UDP port polled at the kernel's default ICMP rate limit (per
@@ -23,7 +23,7 @@ func TestScenario_udpClosedUnderICMPRateLimit(t *testing.T) {
 
 	s := verifyFrom(t, tp.Client, verifyArgs{
 		Host: serverAddr,
-		Checks: []verify.CheckSpec{
+		Checks: []check.Spec{
 			{Name: "unreachable", Protocol: "stun", Port: 7002},
 			{Name: "unbound", Protocol: "stun", Port: 7005},
 		},

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/responder"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -55,7 +56,7 @@ type respondArgs struct {
 // verifyArgs are one engine run: Timeout is the overall context deadline.
 type verifyArgs struct {
 	Host    string
-	Checks  []verify.CheckSpec
+	Checks  []check.Spec
 	Policy  verify.Policy
 	Timeout time.Duration
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -36,7 +37,7 @@ func TestScenario_rangeHalfFiltered(t *testing.T) {
 
 	s := verifyFrom(t, tp.Client, verifyArgs{
 		Host:    serverAddr,
-		Checks:  []verify.CheckSpec{{Protocol: "stun", First: 10000, Last: 10099}},
+		Checks:  []check.Spec{{Protocol: "stun", First: 10000, Last: 10099}},
 		Policy:  fast,
 		Timeout: failDeadline,
 	})
@@ -44,7 +45,7 @@ func TestScenario_rangeHalfFiltered(t *testing.T) {
 	r := s.rowNamed(t, "stun/10000-10099/udp")
 	wantStatus(t, r, "filtered")
 	if want := portsBetween(10050, 10099); !slices.Equal(sorted(r.FailingPorts), want) {
-		t.Errorf("FailingPorts = %s, want %s", verify.CompactPorts(r.FailingPorts), verify.CompactPorts(want))
+		t.Errorf("FailingPorts = %s, want %s", check.CompactPorts(r.FailingPorts), check.CompactPorts(want))
 	}
 	if r.Detail != "filtered: 10050-10099" {
 		t.Errorf("Detail = %q, want %q", r.Detail, "filtered: 10050-10099")
@@ -69,7 +70,7 @@ func TestScenario_rejectVersusDrop(t *testing.T) {
 
 	s := verifyFrom(t, tp.Client, verifyArgs{
 		Host: serverAddr,
-		Checks: []verify.CheckSpec{
+		Checks: []check.Spec{
 			{Name: "reset", Protocol: "tcp", Port: 7001},
 			{Name: "unreachable", Protocol: "stun", Port: 7002},
 			{Name: "dropped", Protocol: "tcp", Port: 7003},
@@ -110,7 +111,7 @@ func TestScenario_lossConsecutiveSuccesses(t *testing.T) {
 
 	s := verifyFrom(t, tp.Client, verifyArgs{
 		Host:   serverAddr,
-		Checks: []verify.CheckSpec{{Protocol: "stun", First: 3478, Last: 3487}},
+		Checks: []check.Spec{{Protocol: "stun", First: 3478, Last: 3487}},
 		Policy: verify.Policy{
 			Interval:             100 * time.Millisecond,
 			AttemptTimeout:       time.Second,
@@ -149,7 +150,7 @@ func TestScenario_portOpensLate(t *testing.T) {
 	tp := newTopology(t)
 	a := verifyArgs{
 		Host:    serverAddr,
-		Checks:  []verify.CheckSpec{{Protocol: "tcp", Port: 8080}},
+		Checks:  []check.Spec{{Protocol: "tcp", Port: 8080}},
 		Policy:  fast,
 		Timeout: 10 * time.Second,
 	}
@@ -187,7 +188,7 @@ func TestScenario_insideVersusOutside(t *testing.T) {
 	serve(t, tp.Server, "3478", "8443")
 	a := verifyArgs{
 		Host: serverAddr,
-		Checks: []verify.CheckSpec{
+		Checks: []check.Spec{
 			{Protocol: "stun", Port: 3478},
 			{Protocol: "tcp", Port: 8443},
 		},

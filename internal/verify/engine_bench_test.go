@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -13,14 +14,14 @@ import (
 // the engine's own overhead plus one real protocol exchange per probe.
 const benchChecks = 10000
 
-func benchmarkRun(b *testing.B, spec verify.CheckSpec) {
-	check, err := spec.Build(verify.RealClock{}.Now)
+func benchmarkRun(b *testing.B, spec check.Spec) {
+	c, err := spec.Build(verify.RealClock{}.Now)
 	if err != nil {
 		b.Fatal(err)
 	}
-	checks := make([]verify.Check, benchChecks)
+	checks := make([]check.Check, benchChecks)
 	for i := range checks {
-		checks[i] = check
+		checks[i] = c
 	}
 	p := verify.Plan{
 		Host: "127.0.0.1", IPVersion: verify.IPAny, Checks: checks,
@@ -39,9 +40,9 @@ func benchmarkRun(b *testing.B, spec verify.CheckSpec) {
 }
 
 func BenchmarkRunSTUNUDP(b *testing.B) {
-	benchmarkRun(b, verify.CheckSpec{Protocol: "stun", Transport: "udp", Port: testnet.STUN(b, "udp")})
+	benchmarkRun(b, check.Spec{Protocol: "stun", Transport: "udp", Port: testnet.STUN(b, "udp")})
 }
 
 func BenchmarkRunTCP(b *testing.B) {
-	benchmarkRun(b, verify.CheckSpec{Protocol: "tcp", Port: testnet.TCPListener(b)})
+	benchmarkRun(b, check.Spec{Protocol: "tcp", Port: testnet.TCPListener(b)})
 }

@@ -3,12 +3,12 @@ package verify_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 	"github.com/mediareach/terraform-provider-media/internal/verify/verifytest"
@@ -60,7 +60,7 @@ func (h *harness) step(n int, interval time.Duration) bool {
 	}
 }
 
-func plan(policy verify.Policy, checks ...verify.Check) verify.Plan {
+func plan(policy verify.Policy, checks ...check.Check) verify.Plan {
 	return verify.Plan{Host: "127.0.0.1", IPVersion: verify.IPAny, Checks: checks, Policy: policy}
 }
 
@@ -258,63 +258,8 @@ func TestRunRangeNamesFailingPorts(t *testing.T) {
 	})
 }
 
-func TestCompactPorts(t *testing.T) {
-	for _, tc := range []struct {
-		in   []uint16
-		want string
-	}{
-		{nil, ""},
-		{[]uint16{5}, "5"},
-		{[]uint16{3, 1, 2}, "1-3"},
-		{[]uint16{1, 2, 4, 6, 7, 7}, "1-2, 4, 6-7"},
-		{[]uint16{65534, 65535}, "65534-65535"},
-		{[]uint16{65535, 65534, 65535}, "65534-65535"},
-	} {
-		if got := verify.CompactPorts(tc.in); got != tc.want {
-			t.Errorf("CompactPorts(%v) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
 
-func TestCheckSpecPorts(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		spec verify.CheckSpec
-		want []uint16
-	}{
-		{"single", verify.CheckSpec{Port: 443}, []uint16{443}},
-		{"range", verify.CheckSpec{First: 10, Last: 13}, []uint16{10, 11, 12, 13}},
-		{"sample keeps both ends", verify.CheckSpec{First: 10000, Last: 10999, Sample: 5}, []uint16{10000, 10249, 10499, 10749, 10999}},
-		{"sample larger than range", verify.CheckSpec{First: 1, Last: 2, Sample: 10}, []uint16{1, 2}},
-		{"list sorted without duplicates", verify.CheckSpec{PortList: []uint16{443, 80, 443, 8443}}, []uint16{80, 443, 8443}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.spec.Ports()
-			if err != nil || !slices.Equal(got, tc.want) {
-				t.Fatalf("Ports() = %v, %v; want %v", got, err, tc.want)
-			}
-		})
-	}
-	if _, err := (verify.CheckSpec{First: 1, Last: 65535}).Ports(); err == nil {
-		t.Fatal("a 65535-port range without sample must be refused")
-	}
-}
 
-func TestCheckSpecNames(t *testing.T) {
-	for _, tc := range []struct {
-		spec verify.CheckSpec
-		want string
-	}{
-		{verify.CheckSpec{Protocol: "tcp", Port: 443}, "tcp/443"},
-		{verify.CheckSpec{Protocol: "stun", Port: 3478}, "stun/3478/udp"},
-		{verify.CheckSpec{Protocol: "stun", Transport: "tcp", First: 1, Last: 9}, "stun/1-9/tcp"},
-		{verify.CheckSpec{Protocol: "tcp", PortList: []uint16{8002, 80, 8000, 443, 8001}}, "tcp/80,443,8000-8002"},
-	} {
-		if got := tc.spec.DefaultName(); got != tc.want {
-			t.Errorf("DefaultName() = %q, want %q", got, tc.want)
-		}
-	}
-}
 
 // An attempt that only the run's deadline cut short must not turn a port
 // that refused every attempt into "filtered". The probe below answers
@@ -333,8 +278,8 @@ func TestRunDeadlineKeepsEarlierVerdict(t *testing.T) {
 		defer cancel()
 		const interval = 100 * time.Millisecond
 		pol := verify.Policy{Interval: interval, AttemptTimeout: time.Hour}
-		check := verify.Check{Name: "tcp/443", Protocol: "tcp", Ports: []uint16{443}, Label: "443", Probe: probeFn}
-		h := start(ctx, plan(pol, check))
+		c := check.Check{Name: "tcp/443", Protocol: "tcp", Ports: []uint16{443}, Label: "443", Probe: probeFn}
+		h := start(ctx, plan(pol, c))
 		h.step(3, interval)
 		<-h.done
 		row := h.rep.Results[0]

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 	"github.com/mediareach/terraform-provider-media/internal/verify/verifytest"
@@ -32,7 +33,7 @@ func TestRunSharedLimitCapsInFlight(t *testing.T) {
 			}
 			return probe.Result{Status: probe.StatusOpen, Address: tg.Address()}
 		}
-		check := verify.Check{Name: "c", Protocol: "tcp", Ports: portsFrom(1, 10), Label: "1-10", Probe: probeFn}
+		c := check.Check{Name: "c", Protocol: "tcp", Ports: portsFrom(1, 10), Label: "1-10", Probe: probeFn}
 		limit := semaphore.NewWeighted(3)
 		clock := verifytest.NewClock(epoch)
 		pol := verify.Policy{Interval: time.Millisecond, AttemptTimeout: time.Hour}
@@ -40,7 +41,7 @@ func TestRunSharedLimitCapsInFlight(t *testing.T) {
 		reps := make([]verify.Report, 2)
 		for i := range reps {
 			wg.Go(func() {
-				reps[i], _ = verify.Run(t.Context(), plan(pol, check), verify.Deps{Clock: clock, Limit: limit})
+				reps[i], _ = verify.Run(t.Context(), plan(pol, c), verify.Deps{Clock: clock, Limit: limit})
 			})
 		}
 		synctest.Wait()

@@ -6,38 +6,16 @@
 package verify
 
 import (
-	"context"
 	"time"
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 )
 
-// Named limits, documented for users.
-const (
-	// DefaultConcurrency caps probes in flight when Deps.Limit is nil.
-	DefaultConcurrency = 256
-	// MaxPortsPerCheck caps how many ports one port_range check may probe.
-	MaxPortsPerCheck = 4096
-)
-
-// ProbeFunc runs one attempt against one address and port. The context
-// carries the attempt's deadline.
-type ProbeFunc func(ctx context.Context, t probe.Target) probe.Result
-
-// Check is one configured check: a protocol exchange on one port or on a set
-// of ports (a range, or a sample of one) that is reported as one row.
-type Check struct {
-	Name      string
-	Protocol  string
-	Transport string
-	// Ports to probe; one for a single port. Label is how the row names
-	// them, e.g. "3478" or "10000-10999".
-	Ports []uint16
-	Label string
-	Probe ProbeFunc
-}
+// DefaultConcurrency caps probes in flight when Deps.Limit is nil.
+const DefaultConcurrency = 256
 
 // Policy is how hard and how long to try.
 type Policy struct {
@@ -77,7 +55,7 @@ const (
 type Plan struct {
 	Host      string
 	IPVersion IPVersion
-	Checks    []Check
+	Checks    []check.Check
 	Policy    Policy
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 	"github.com/mediareach/terraform-provider-media/internal/verify/verifytest"
@@ -53,7 +54,7 @@ func TestRunRatesShareTheCapPerHost(t *testing.T) {
 					probers[i].Script = func(uint16, int) probe.Status { return probe.StatusClosed }
 					pol := verify.Policy{Interval: interval, AttemptTimeout: time.Second, MaxProbeRate: tt.rates[i]}
 					p := verify.Plan{Host: tt.hosts[i], IPVersion: verify.IPAny, Policy: pol,
-						Checks: []verify.Check{probers[i].Check("range", ports...)}}
+						Checks: []check.Check{probers[i].Check("range", ports...)}}
 					wg.Go(func() { _, _ = verify.Run(ctx, p, deps) })
 					// One after the other: a Run alone has the whole
 					// budget, so which joins first would decide the t=0 burst.

@@ -3,11 +3,10 @@ package verify
 import (
 	"fmt"
 	"net/netip"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 )
 
@@ -98,7 +97,7 @@ type rowKey struct {
 	ip    netip.Addr
 }
 
-func buildRow(ci int, c Check, a netip.Addr, units []*unit) CheckResult {
+func buildRow(ci int, c check.Check, a netip.Addr, units []*unit) CheckResult {
 	row := CheckResult{
 		Check: ci, Name: c.Name, Protocol: c.Protocol, Transport: c.Transport,
 		Label: c.Label, Ports: len(units), Address: a, Passed: true,
@@ -164,7 +163,7 @@ func rowDetail(row CheckResult, units []*unit, byStatus map[probe.Status][]uint1
 			case probe.StatusNone:
 				name = "not probed"
 			}
-			parts = append(parts, name+": "+CompactPorts(ports))
+			parts = append(parts, name+": "+check.CompactPorts(ports))
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -179,27 +178,4 @@ func joinNonEmpty(a, b string) string {
 	default:
 		return a + " (" + b + ")"
 	}
-}
-
-// CompactPorts writes ports as ranges: "10000-10019, 10050".
-func CompactPorts(ports []uint16) string {
-	s := slices.Clone(ports)
-	slices.Sort(s)
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		j := i
-		// In int: s[j]+1 wraps to 0 at 65535 in uint16.
-		for j+1 < len(s) && int(s[j+1]) <= int(s[j])+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Itoa(int(s[i])))
-		if s[j] != s[i] {
-			b.WriteString("-" + strconv.Itoa(int(s[j])))
-		}
-		i = j + 1
-	}
-	return b.String()
 }

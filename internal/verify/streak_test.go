@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 	"github.com/mediareach/terraform-provider-media/internal/verify/verifytest"
@@ -134,9 +135,9 @@ func TestRunOneVerdictAtDeadline(t *testing.T) {
 				<-ctx.Done()
 				return probe.Result{Status: probe.StatusOpen, Address: tg.Address()}
 			}
-			checks := []verify.Check{{Name: "scripted", Protocol: "tcp", Ports: []uint16{1, 2, 3}, Label: "1-3", Probe: scripted}}
+			checks := []check.Check{{Name: "scripted", Protocol: "tcp", Ports: []uint16{1, 2, 3}, Label: "1-3", Probe: scripted}}
 			if rng.IntN(2) == 0 {
-				checks = append(checks, verify.Check{Name: "late", Protocol: "tcp", Ports: []uint16{9}, Label: "9", Probe: atDeadline})
+				checks = append(checks, check.Check{Name: "late", Protocol: "tcp", Ports: []uint16{9}, Label: "9", Probe: atDeadline})
 			}
 			ctx, cancel := context.WithTimeout(t.Context(), time.Duration(1+rng.IntN(20))*10*time.Millisecond)
 			defer cancel()

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
-	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
 // Prober is a scripted probe: Script decides each attempt's status from the
@@ -25,7 +25,7 @@ type Prober struct {
 	calls map[uint16]int
 }
 
-// Probe is a verify.ProbeFunc.
+// Probe is a check.ProbeFunc.
 func (p *Prober) Probe(ctx context.Context, t probe.Target) probe.Result {
 	p.mu.Lock()
 	if p.calls == nil {
@@ -69,10 +69,10 @@ func (p *Prober) Calls(port uint16) int {
 }
 
 // Check returns a check over ports probed by p.
-func (p *Prober) Check(name string, ports ...uint16) verify.Check {
+func (p *Prober) Check(name string, ports ...uint16) check.Check {
 	label := strconv.Itoa(int(ports[0]))
 	if len(ports) > 1 {
 		label += "-" + strconv.Itoa(int(ports[len(ports)-1]))
 	}
-	return verify.Check{Name: name, Protocol: "tcp", Transport: "tcp", Ports: ports, Label: label, Probe: p.Probe}
+	return check.Check{Name: name, Protocol: "tcp", Transport: "tcp", Ports: ports, Label: label, Probe: p.Probe}
 }
