@@ -2,15 +2,15 @@ package probe
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/pion/stun/v3"
+
+	"github.com/mediareach/terraform-provider-media/internal/stunframe"
 )
 
 // STUNOptions configures STUN.
@@ -27,8 +27,6 @@ type STUNOptions struct {
 const (
 	defaultRTO = 100 * time.Millisecond
 	maxRTO     = 1600 * time.Millisecond
-	// stunHeaderSize is the fixed STUN header: type, length, cookie, ID.
-	stunHeaderSize = 20
 	// stunBufSize holds any response a server sends to a bare Binding
 	// request in one unfragmented datagram.
 	stunBufSize = 2048
@@ -143,23 +141,20 @@ func (s *stunExchange) tcp() Result {
 	buf := make([]byte, stunBufSize)
 	res := new(stun.Message)
 	for {
-		// RFC 5389 section 7.2.2: over a stream, messages are self-delimiting
-		// through the header's length field.
-		if _, err := io.ReadFull(s.conn, buf[:stunHeaderSize]); err != nil {
-			return s.streamFail(err)
-		}
-		if !stun.IsMessage(buf[:stunHeaderSize]) {
+		// Over a stream the header's length delimits each message; a server
+		// may send any length the field allows.
+		msg, err := stunframe.Read(s.conn, buf, stunframe.MaxSize)
+		switch {
+		case errors.Is(err, stunframe.ErrNotSTUN):
 			return s.r.wrong(s.start, "not a STUN response",
-				fmt.Errorf("reply starts with %q, not a STUN header", printable(buf[:8])))
-		}
-		size := stunHeaderSize + int(binary.BigEndian.Uint16(buf[2:4]))
-		if size > len(buf) {
-			buf = append(buf[:stunHeaderSize], make([]byte, size-stunHeaderSize)...)
-		}
-		if _, err := io.ReadFull(s.conn, buf[stunHeaderSize:size]); err != nil {
+				fmt.Errorf("reply starts with %q, not a STUN header", printable(msg[:8])))
+		case errors.Is(err, stunframe.ErrBadLength), errors.Is(err, stunframe.ErrTooLarge):
+			return s.r.wrong(s.start, "malformed STUN response", err)
+		case err != nil:
 			return s.streamFail(err)
 		}
-		res.Raw = buf[:size]
+		buf = msg
+		res.Raw = msg
 		if err := res.Decode(); err != nil {
 			return s.r.wrong(s.start, "malformed STUN response", err)
 		}

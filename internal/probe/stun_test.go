@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -178,6 +179,14 @@ func TestSTUNFilteredCountsRequests(t *testing.T) {
 }
 
 func TestSTUNTCPWrongAnswers(t *testing.T) {
+	// A Binding success with an 8-byte attribute, and the same cut to a
+	// 6-byte length that no STUN message has.
+	success, err := stun.Build(stun.TransactionID, stun.BindingSuccess, stun.NewSoftware("ab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	badLength := slices.Clone(success.Raw[:26])
+	badLength[3] = 6
 	tests := []struct {
 		name    string
 		port    func(testing.TB) uint16
@@ -187,6 +196,10 @@ func TestSTUNTCPWrongAnswers(t *testing.T) {
 	}{
 		{"banner is not STUN", func(t testing.TB) uint16 { return testnet.TCPBanner(t, []byte("SSH-2.0-OpenSSH_9.6\r\n")) },
 			StatusError, "not a STUN response", 5 * time.Second},
+		{"length not a multiple of 4", func(t testing.TB) uint16 { return testnet.TCPBanner(t, badLength) },
+			StatusError, "malformed STUN response", 5 * time.Second},
+		{"header without its body", func(t testing.TB) uint16 { return testnet.TCPBanner(t, success.Raw[:20]) },
+			StatusError, "connected, but no STUN answer within attempt_timeout", 150 * time.Millisecond},
 		{"hang-up without answer", testnet.TCPListener, StatusError, "connection closed without a STUN response", 5 * time.Second},
 		{"silence after connect", func(t testing.TB) uint16 { return testnet.TCPBanner(t, nil) },
 			StatusError, "connected, but no STUN answer within attempt_timeout", 150 * time.Millisecond},

@@ -1,13 +1,16 @@
 package responder_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -123,16 +126,35 @@ func TestServeTCP(t *testing.T) {
 		testnet.ReadSTUNAnswer(t, c, a)
 		testnet.ReadSTUNAnswer(t, c, b)
 	})
-	t.Run("not STUN closes", func(t *testing.T) {
-		c := testnet.Dial(t, "tcp", ln.Addr())
-		if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
-			t.Fatal(err)
-		}
-		// RST rather than FIN when the server closes with our bytes unread.
-		if n, err := c.Read(make([]byte, 64)); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
-			t.Errorf("read = %d, %v; want the connection closed", n, err)
-		}
-	})
+	// After a header that is not STUN or announces a length no request
+	// has, the stream cannot be followed: the connection closes, even
+	// after a good request.
+	req := bindingRequest(t)
+	header := func(length uint16) []byte {
+		h := slices.Clone(req.Raw[:20])
+		binary.BigEndian.PutUint16(h[2:4], length)
+		return h
+	}
+	for name, junk := range map[string][]byte{
+		"not STUN closes":          []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+		"bad length closes":        slices.Concat(header(6), make([]byte, 6)),
+		"oversize closes":          header(4096),
+		"not STUN after a request": slices.Concat(req.Raw, []byte("SSH-2.0-x\r\n\r\n12345678")),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := testnet.Dial(t, "tcp", ln.Addr())
+			if _, err := c.Write(junk); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.HasPrefix(junk, req.Raw) {
+				testnet.ReadSTUNAnswer(t, c, req)
+			}
+			// RST rather than FIN when the server closes with our bytes unread.
+			if n, err := c.Read(make([]byte, 64)); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("read = %d, %v; want the connection closed", n, err)
+			}
+		})
+	}
 }
 
 func TestServeTLS(t *testing.T) {

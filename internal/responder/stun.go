@@ -15,7 +15,6 @@ const (
 	// maxMessage bounds a request. A Binding request, even with ICE
 	// attributes, is a few hundred bytes; anything larger is not for us.
 	maxMessage = 2048
-	headerSize = 20
 )
 
 // answerer builds Binding successes without allocating: the request and the

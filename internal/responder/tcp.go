@@ -2,19 +2,17 @@ package responder
 
 import (
 	"context"
-	"encoding/binary"
-	"io"
 	"net"
 	"time"
 
-	"github.com/pion/stun/v3"
+	"github.com/mediareach/terraform-provider-media/internal/stunframe"
 )
 
 // serveConn answers Binding requests on one stream until the peer hangs up,
 // goes idle, sends something that is not STUN, or ctx ends. Over a stream
-// STUN messages are self-delimiting through the header's length field
-// (RFC 5389 section 7.2.2); after bytes that are not STUN there is no way to
-// find the next message, so the connection is closed.
+// STUN messages are delimited by the header's length field (stunframe);
+// after bytes that are not STUN, or a length no request has, there is no
+// way to find the next message, so the connection is closed.
 func serveConn(ctx context.Context, c net.Conn, o *Options) {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
@@ -29,20 +27,11 @@ func serveConn(ctx context.Context, c net.Conn, o *Options) {
 		if err := c.SetDeadline(time.Now().Add(o.IdleTimeout)); err != nil {
 			return
 		}
-		if _, err := io.ReadFull(c, buf[:headerSize]); err != nil {
-			return
+		msg, err := stunframe.Read(c, buf, maxMessage)
+		if err != nil {
+			return // hung up, idle, not STUN, or larger than any request
 		}
-		if !stun.IsMessage(buf[:headerSize]) {
-			return
-		}
-		size := headerSize + int(binary.BigEndian.Uint16(buf[2:4]))
-		if size > len(buf) {
-			return
-		}
-		if _, err := io.ReadFull(c, buf[headerSize:size]); err != nil {
-			return
-		}
-		out := a.answer(buf[:size], from)
+		out := a.answer(msg, from)
 		if out == nil {
 			continue // other STUN traffic, such as a Binding indication
 		}

@@ -2,16 +2,14 @@ package testnet
 
 import (
 	"context"
-	"encoding/binary"
-	"io"
 	"net"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/pion/stun/v3"
 
 	"github.com/mediareach/terraform-provider-media/internal/responder"
+	"github.com/mediareach/terraform-provider-media/internal/stunframe"
 )
 
 // STUN serves STUN (the responder) on one 127.0.0.1 port, network "udp" or
@@ -128,15 +126,11 @@ func ReadSTUNAnswer(tb testing.TB, c net.Conn, req *stun.Message) {
 		}
 		res.Raw = buf[:n]
 	} else {
-		var header [20]byte
-		if _, err := io.ReadFull(c, header[:]); err != nil {
-			tb.Fatalf("testnet: read STUN header: %v", err)
+		msg, err := stunframe.Read(c, nil, stunframe.MaxSize)
+		if err != nil {
+			tb.Fatalf("testnet: read STUN answer: %v", err)
 		}
-		body := make([]byte, binary.BigEndian.Uint16(header[2:4]))
-		if _, err := io.ReadFull(c, body); err != nil {
-			tb.Fatalf("testnet: read STUN body: %v", err)
-		}
-		res.Raw = slices.Concat(header[:], body)
+		res.Raw = msg
 	}
 	if err := res.Decode(); err != nil {
 		tb.Fatalf("testnet: decode STUN answer: %v", err)
