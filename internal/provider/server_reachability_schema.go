@@ -211,9 +211,9 @@ func checkAttributes() map[string]schema.Attribute {
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"protocol": schema.StringAttribute{
-			Required: true,
+			Required:            true,
 			MarkdownDescription: "The exchange that must succeed: " + protocolSummaries() + ".",
-			Validators: []validator.String{stringvalidator.OneOf(protocols...)},
+			Validators:          []validator.String{stringvalidator.OneOf(protocols...)},
 		},
 		"transport": schema.StringAttribute{
 			Optional:            true,

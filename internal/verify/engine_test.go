@@ -258,9 +258,6 @@ func TestRunRangeNamesFailingPorts(t *testing.T) {
 	})
 }
 
-
-
-
 // An attempt that only the run's deadline cut short must not turn a port
 // that refused every attempt into "filtered". The probe below answers
 // "filtered" at once for a clipped attempt, as a socket deadline taken from
