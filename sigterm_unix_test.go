@@ -95,8 +95,8 @@ resource "media_server_reachability" "r" {
 	case err = <-done:
 	case <-timer.C:
 		cancel()
-		<-done
-		t.Fatalf("terraform apply still running %s after SIGTERM:\n%s", exitAfterSIGTERM, out.String())
+		err = <-done
+		t.Fatalf("terraform apply still running %s after SIGTERM (killed: %v):\n%s", exitAfterSIGTERM, err, out.String())
 	}
 	t.Logf("terraform apply exited %s after SIGTERM (%v):\n%s", time.Since(sent).Round(time.Millisecond), err, out.String())
 

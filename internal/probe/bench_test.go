@@ -21,7 +21,7 @@ func benchProbe(b *testing.B, transport string) {
 		r := STUN(ctx, tg, STUNOptions{Transport: transport})
 		cancel()
 		if r.Status != StatusOpen {
-			b.Fatalf("%s: %s %v", r.Status, r.Cause, r.Err)
+			b.Fatalf("%s: %s %v", r.Status, r.Cause, r.Error)
 		}
 	}
 }
@@ -34,7 +34,7 @@ func BenchmarkTCP(b *testing.B) {
 		r := TCP(ctx, tg, TCPOptions{})
 		cancel()
 		if r.Status != StatusOpen {
-			b.Fatalf("%s: %s %v", r.Status, r.Cause, r.Err)
+			b.Fatalf("%s: %s %v", r.Status, r.Cause, r.Error)
 		}
 	}
 }

@@ -20,40 +20,46 @@ const defaultTimeout = 5 * time.Second
 // cancelled the answer is StatusNone, because a user's cancel says nothing
 // about the port and must never read as "filtered".
 func Classify(ctx context.Context, err error) (Status, string) {
+	st, _, cause := classify(ctx, err)
+	return st, cause
+}
+
+// classify is Classify with the cause code.
+func classify(ctx context.Context, err error) (Status, Code, string) {
 	if err == nil {
-		return StatusOpen, ""
+		return StatusOpen, "", ""
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
-		return StatusNone, "cancelled"
+		return StatusNone, CodeCancelled, "cancelled"
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return StatusClosed, "connection refused"
+		return StatusClosed, CodeRefused, "connection refused"
 	case errors.Is(err, syscall.EHOSTUNREACH):
-		return StatusClosed, "no route to host"
+		return StatusClosed, CodeUnreachable, "no route to host"
 	case errors.Is(err, syscall.ENETUNREACH):
-		return StatusClosed, "network unreachable"
+		return StatusClosed, CodeUnreachable, "network unreachable"
 	case errors.Is(err, syscall.ECONNRESET):
 		// After the handshake: something listens but hung up on us.
-		return StatusError, "connection reset by peer"
+		return StatusError, CodeReset, "connection reset by peer"
 	}
 	// Before the timeout check: a *net.DNSError reports Timeout() too, but a
 	// failed lookup says nothing about the port.
 	if _, ok := errors.AsType[*net.DNSError](err); ok {
-		return StatusError, "lookup failed"
+		return StatusError, CodeLookupFailed, "lookup failed"
 	}
 	if isTimeout(err) {
-		return StatusFiltered, "no answer before the deadline"
+		return StatusFiltered, CodeNoAnswer, "no answer before the deadline"
 	}
 	// The probes close their conn when ctx ends so that a blocked Read
 	// returns at once; if the deadline closed it, that is still silence.
 	if errors.Is(err, net.ErrClosed) && ctx.Err() != nil {
-		return StatusFiltered, "no answer before the deadline"
+		return StatusFiltered, CodeNoAnswer, "no answer before the deadline"
 	}
 	if errors.Is(err, context.Canceled) {
-		return StatusNone, "cancelled"
+		return StatusNone, CodeCancelled, "cancelled"
 	}
-	return StatusError, err.Error()
+	return StatusError, CodeOther, err.Error()
 }
 
 // hungUp reports a peer that accepted and then closed or reset the
@@ -91,18 +97,14 @@ func newResult(protocol, transport string, t Target) Result {
 // is when the dial began: RTT is kept only when the network answered, since
 // the time until a deadline is not a round trip.
 func (r *Result) fail(parent context.Context, start time.Time, err error) Result {
-	r.Status, r.Cause = Classify(parent, err)
-	switch r.Status {
-	case StatusNone:
-		// Keep errors.Is(r.Err, context.Canceled) true even when the cancel
-		// surfaced as a closed conn.
-		if !errors.Is(err, context.Canceled) {
-			err = fmt.Errorf("%w: %w", context.Canceled, err)
-		}
-	case StatusClosed, StatusError:
+	r.Status, r.Code, r.Cause = classify(parent, err)
+	if r.Status == StatusClosed || r.Status == StatusError {
 		r.RTT = time.Since(start)
 	}
-	r.Err = r.withAddress(err)
+	if hungUp(err) && r.Status == StatusError {
+		r.Code = CodeReset
+	}
+	r.Error = r.withAddress(err).Error()
 	return *r
 }
 
@@ -122,7 +124,7 @@ func (r *Result) mute(connected bool, what string) bool {
 	if !connected || r.Status != StatusFiltered {
 		return false
 	}
-	r.Status, r.Cause = StatusError, CauseMutePrefix+what+" answer within attempt_timeout"
+	r.Status, r.Code, r.Cause = StatusError, CodeMute, CauseMutePrefix+what+" answer within attempt_timeout"
 	return true
 }
 
@@ -131,14 +133,14 @@ const CauseMutePrefix = "connected, but no "
 
 // wrong records an answer that is not what the protocol expects.
 func (r *Result) wrong(start time.Time, cause string, err error) Result {
-	r.Status, r.Cause, r.Err = StatusError, cause, r.withAddress(err)
+	r.Status, r.Code, r.Cause, r.Error = StatusError, CodeWrongAnswer, cause, r.withAddress(err).Error()
 	r.RTT = time.Since(start)
 	return *r
 }
 
 // open records a valid answer.
 func (r *Result) open(start time.Time) Result {
-	r.Status, r.Cause, r.Err = StatusOpen, "", nil
+	r.Status, r.Code, r.Cause, r.Error = StatusOpen, "", "", ""
 	r.RTT = time.Since(start)
 	return *r
 }

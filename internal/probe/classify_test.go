@@ -110,10 +110,10 @@ func within(t *testing.T, d time.Duration) context.Context {
 func wantStatus(t *testing.T, r Result, status Status) {
 	t.Helper()
 	if r.Status != status {
-		t.Fatalf("status = %s (%s: %v), want %s", r.Status, r.Cause, r.Err, status)
+		t.Fatalf("status = %s (%s: %v), want %s", r.Status, r.Cause, r.Error, status)
 	}
-	if (r.Err == nil) != (status == StatusOpen) {
-		t.Errorf("Err = %v with status %s", r.Err, status)
+	if (r.Error == "") != (status == StatusOpen) || (r.Code == "") != (status == StatusOpen) {
+		t.Errorf("Error = %q, Code = %q with status %s", r.Error, r.Code, status)
 	}
 	if status != StatusOpen && r.Cause == "" {
 		t.Errorf("no Cause for %s", status)
@@ -163,8 +163,12 @@ func TestSilenceAfterConnect(t *testing.T) {
 			if r.Cause != tt.cause {
 				t.Errorf("Cause = %q, want %q", r.Cause, tt.cause)
 			}
-			if !errors.Is(r.Err, os.ErrDeadlineExceeded) && !errors.Is(r.Err, context.DeadlineExceeded) {
-				t.Errorf("Err = %v, want a deadline error", r.Err)
+			wantCode := CodeNoAnswer
+			if tt.status == StatusError {
+				wantCode = CodeMute
+			}
+			if r.Code != wantCode {
+				t.Errorf("Code = %q (%s), want %q", r.Code, r.Error, wantCode)
 			}
 			if r.RTT != 0 {
 				t.Errorf("RTT = %v for silence", r.RTT)

@@ -74,7 +74,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	host := authority(name, t.Port, defaultPort)
 	req, err := http.NewRequestWithContext(dctx, http.MethodGet, scheme+"://"+host+path, nil)
 	if err != nil {
-		r.Status, r.Cause, r.Err = StatusError, "invalid request", err
+		r.Status, r.Code, r.Cause, r.Error = StatusError, CodeOther, "invalid request", err.Error()
 		return r
 	}
 	req.Header.Set("User-Agent", userAgent)
@@ -111,7 +111,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 		case p.certRequested.Load() && certRefused(err):
 			// TLS 1.3: the refusal arrives after the handshake, in
 			// place of the response.
-			r.Cause = CauseClientCert
+			r.Code, r.Cause = CodeClientCert, CauseClientCert
 		case r.Status == StatusError && hungUp(err):
 			r.Cause = "connection closed without an HTTP response"
 		}
@@ -131,15 +131,16 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 		}
 		if problem != nil {
 			r.wrong(start, problem.Error(), problem)
+			r.Code = CodeCertificate
 			r.RTT = rtt
 			return r
 		}
 	}
 	if resp.StatusCode != expect {
-		r.Status = StatusError
+		r.Status, r.Code = StatusError, CodeUnexpectedStatus
 		// The first words say what was asked and what was expected.
 		r.Cause = fmt.Sprintf("GET %s returned %d, expected %d", path, resp.StatusCode, expect)
-		r.Err = fmt.Errorf("%s/tcp %s: %s", scheme, addr, r.Cause)
+		r.Error = fmt.Sprintf("%s/tcp %s: %s", scheme, addr, r.Cause)
 		r.RTT = rtt
 		return r
 	}

@@ -4,6 +4,7 @@
 package probe
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -70,24 +71,63 @@ func (t Target) Address() string {
 	return net.JoinHostPort(t.IP.String(), strconv.Itoa(int(t.Port)))
 }
 
-// Result is what one probe attempt learned.
+// Result is what one probe attempt learned. It is plain data, so it can
+// cross a wire (see the JSON round trip test): the underlying error is kept
+// as its text.
 type Result struct {
-	Protocol  string // "tcp", "stun", "tls", "http", "https"
-	Transport string // "tcp" or "udp"
-	Host      string // the name the user wrote
-	Address   string // the ip:port dialed
-	Status    Status
+	Protocol  string `json:"protocol"`  // "tcp", "stun", "tls", "http", "https"
+	Transport string `json:"transport"` // "tcp" or "udp"
+	Host      string `json:"host"`      // the name the user wrote
+	Address   string `json:"address"`   // the ip:port dialed
+	Status    Status `json:"status"`
+	// Code is a stable cause code for a non-open status, such as
+	// CodeRefused; empty when open. Messages and hints key off it.
+	Code Code `json:"code,omitempty"`
 	// Cause is a short human explanation of a non-open status, such as
 	// "connection refused" or "no STUN response"; empty when open.
-	Cause string
-	// Err is the underlying error, wrapped so errors.Is works (e.g. with
-	// syscall.ECONNREFUSED or context.Canceled). Nil when open.
-	Err error
+	Cause string `json:"cause,omitempty"`
+	// Error is the underlying error's text, naming the address probed;
+	// empty when open.
+	Error string `json:"error,omitempty"`
 	// RTT is the time from dial start to the first valid answer.
-	RTT time.Duration
+	RTT time.Duration `json:"rtt_ns,omitempty"`
 	// MappedAddress is the STUN (XOR-)MAPPED-ADDRESS: how the server saw us.
-	MappedAddress string
+	MappedAddress string `json:"mapped_address,omitempty"`
 	// Detail is protocol information worth showing even when open: the TLS
 	// version and certificate expiry, the HTTP status line, a STUN error code.
-	Detail string
+	Detail string `json:"detail,omitempty"`
+}
+
+// Code is a stable cause code: what messages and hints key off, never
+// parsed from prose.
+type Code string
+
+// The cause codes.
+const (
+	CodeCancelled     Code = "cancelled"       // the caller cancelled: no verdict
+	CodeRefused       Code = "refused"         // connection refused or ICMP port unreachable
+	CodeUnreachable   Code = "unreachable"     // no route to host, network unreachable
+	CodeNoAnswer      Code = "no_answer"       // silence until the deadline
+	CodeMute          Code = "connected_mute"  // TCP connected, then silence
+	CodeReset         Code = "reset"           // connected, then reset or closed
+	CodeLookupFailed  Code = "lookup_failed"   // the name did not resolve
+	CodeWrongAnswer   Code = "wrong_answer"    // an answer, but not the protocol's
+	CodeCertificate   Code = "certificate"     // the certificate did not verify or expires too soon
+	CodeClientCert    Code = "client_cert"     // the server requires a client certificate
+	CodeUnexpectedStatus Code = "unexpected_status" // a protocol status other than the expected one
+	CodeOther         Code = "other"           // an error with no better code
+)
+
+// MarshalText writes the status as its name, as state stores it.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a status name; an unknown one is an error.
+func (s *Status) UnmarshalText(b []byte) error {
+	for st := StatusNone; st <= StatusError; st++ {
+		if st.String() == string(b) {
+			*s = st
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown status %q", b)
 }

@@ -51,8 +51,8 @@ func STUN(ctx context.Context, t Target, o STUNOptions) Result {
 	}
 	r := newResult("stun", transport, t)
 	if transport != "udp" && transport != "tcp" {
-		r.Status, r.Cause = StatusError, "unknown transport"
-		r.Err = fmt.Errorf("stun: unknown transport %q, want udp or tcp", transport)
+		r.Status, r.Code, r.Cause = StatusError, CodeOther, "unknown transport"
+		r.Error = fmt.Sprintf("stun: unknown transport %q, want udp or tcp", transport)
 		return r
 	}
 	dctx, cancel := withDeadline(ctx)

@@ -1,10 +1,6 @@
 package probe
 
 import (
-	"context"
-	"errors"
-	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,15 +18,15 @@ func TestTCP(t *testing.T) {
 	t.Run("closed", func(t *testing.T) {
 		r := TCP(within(t, 5*time.Second), target("127.0.0.1", testnet.ClosedPort(t, "tcp")), TCPOptions{})
 		wantStatus(t, r, StatusClosed)
-		if !errors.Is(r.Err, syscall.ECONNREFUSED) || r.Cause != "connection refused" {
-			t.Errorf("Err = %v, Cause = %q", r.Err, r.Cause)
+		if r.Code != CodeRefused || r.Cause != "connection refused" {
+			t.Errorf("Code = %q, Cause = %q", r.Code, r.Cause)
 		}
 	})
 	t.Run("filtered", func(t *testing.T) {
 		r := TCP(within(t, 200*time.Millisecond), target("127.0.0.1", testnet.UnansweredTCP(t)), TCPOptions{})
 		wantStatus(t, r, StatusFiltered)
-		if !errors.Is(r.Err, os.ErrDeadlineExceeded) && !errors.Is(r.Err, context.DeadlineExceeded) {
-			t.Errorf("Err = %v, want a deadline error", r.Err)
+		if r.Code != CodeNoAnswer {
+			t.Errorf("Code = %q (%s), want %q", r.Code, r.Error, CodeNoAnswer)
 		}
 		if r.RTT != 0 {
 			t.Errorf("RTT = %v for silence", r.RTT)

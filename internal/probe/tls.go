@@ -59,6 +59,7 @@ func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 	r.Detail = detail
 	if problem != nil {
 		r.wrong(start, problem.Error(), problem)
+		r.Code = CodeCertificate
 	} else {
 		r.open(start)
 	}
@@ -207,11 +208,11 @@ func (r *Result) tlsFail(parent context.Context, start time.Time, err error, now
 		return *r
 	}
 	if p.certRequested.Load() && certRefused(err) {
-		r.Cause = CauseClientCert
+		r.Code, r.Cause = CodeClientCert, CauseClientCert
 		return *r
 	}
-	if cause, ok := certCause(err, now); ok {
-		r.Cause = cause
+	if cause, code, ok := certCause(err, now); ok {
+		r.Code, r.Cause = code, cause
 		return *r
 	}
 	if hungUp(err) {
@@ -227,31 +228,31 @@ func (r *Result) tlsFail(parent context.Context, start time.Time, err error, now
 }
 
 // certCause names a TLS-specific failure, without the "x509: " and "tls: "
-// prefixes that mean nothing to a Terraform user. ok is false for errors that
-// are not about TLS itself.
-func certCause(err error, now func() time.Time) (cause string, ok bool) {
+// prefixes that mean nothing to a Terraform user, and its code. ok is false
+// for errors that are not about TLS itself.
+func certCause(err error, now func() time.Time) (cause string, code Code, ok bool) {
 	if ie, ok := errors.AsType[x509.CertificateInvalidError](err); ok && ie.Reason == x509.Expired {
 		if clock(now)().Before(ie.Cert.NotBefore) {
-			return "certificate not yet valid", true
+			return "certificate not yet valid", CodeCertificate, true
 		}
-		return "certificate expired", true
+		return "certificate expired", CodeCertificate, true
 	}
 	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
-		return "certificate signed by unknown authority", true
+		return "certificate signed by unknown authority", CodeCertificate, true
 	}
 	if he, ok := errors.AsType[x509.HostnameError](err); ok {
-		return strings.TrimPrefix(he.Error(), "x509: "), true
+		return strings.TrimPrefix(he.Error(), "x509: "), CodeCertificate, true
 	}
 	if ve, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
-		return strings.TrimPrefix(ve.Err.Error(), "x509: "), true
+		return strings.TrimPrefix(ve.Err.Error(), "x509: "), CodeCertificate, true
 	}
 	if _, ok := errors.AsType[tls.RecordHeaderError](err); ok {
-		return "not a TLS server", true
+		return "not a TLS server", CodeWrongAnswer, true
 	}
 	if ae, ok := errors.AsType[tls.AlertError](err); ok {
-		return "TLS handshake failed: server sent alert " + ae.Error(), true
+		return "TLS handshake failed: server sent alert " + ae.Error(), CodeOther, true
 	}
-	return "", false
+	return "", "", false
 }
 
 // CauseClientCert is the cause when a server refuses our lack of a client

@@ -108,13 +108,13 @@ func resolutionProblem(rep verify.Report, plan verify.Plan) string {
 	if len(rep.Addresses) > 0 {
 		return ""
 	}
-	if ae, ok := errors.AsType[*probe.AddressError](rep.ResolveErr); ok {
+	if rep.ResolveCode == verify.CodeUnusableAddress {
 		return fmt.Sprintf("%s; nothing was probed. Likely a DNS sinkhole or a placeholder record: point the name "+
-			"at the server's public address.", ae)
+			"at the server's public address.", rep.ResolveError)
 	}
-	if rep.ResolveErr != nil {
+	if rep.ResolveError != "" {
 		return fmt.Sprintf("%s did not resolve %s: %s; likely the DNS record does not exist yet, or that machine "+
-			"uses a resolver that does not see it.", plan.Host, vantageDescription, rep.ResolveErr)
+			"uses a resolver that does not see it.", plan.Host, vantageDescription, rep.ResolveError)
 	}
 	if plan.IPVersion == verify.IPv4 || plan.IPVersion == verify.IPv6 {
 		return fmt.Sprintf("%s has no %s address %s; likely ip_version = %q does not match its DNS records.",
@@ -151,8 +151,8 @@ func failureLine(r verify.CheckResult, rep verify.Report, host string, op operat
 		} else {
 			fmt.Fprintf(&b, ", %d of %d ports not probed", r.Unprobed, r.Ports)
 		}
-		if r.Detail != "" {
-			fmt.Fprintf(&b, " (%s)", r.Detail)
+		if d := rowDetail(r); d != "" {
+			fmt.Fprintf(&b, " (%s)", d)
 		}
 	}
 	fmt.Fprintf(&b, " after %s in %s", plural(r.Attempts, "attempt"), fmtDuration(rep.Elapsed))
@@ -183,18 +183,16 @@ func statusWord(s probe.Status) string {
 func lastCause(r verify.CheckResult, single bool) string {
 	if len(r.Failing) == 0 {
 		if single {
-			return r.Detail
+			return rowDetail(r)
 		}
 		return ""
 	}
 	f := r.Failing[0]
 	cause := f.Cause
-	if cause == "" && f.Err != nil {
-		cause = f.Err.Error()
+	if cause == "" {
+		cause = f.Error
 	}
-	if f.Detail != "" && f.Detail != cause {
-		cause = joinCause(cause, f.Detail)
-	}
+	cause = joinDistinct(cause, f.Detail)
 	if cause == "" {
 		return ""
 	}
@@ -202,13 +200,6 @@ func lastCause(r verify.CheckResult, single bool) string {
 		return cause
 	}
 	return "last error on " + f.Address + ": " + cause
-}
-
-func joinCause(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + " (" + b + ")"
 }
 
 // likelyFix names the likely cause of the row's status.
@@ -225,12 +216,12 @@ func likelyFix(r verify.CheckResult) string {
 		return fmt.Sprintf("likely a firewall or security group is dropping inbound %s", where)
 	case probe.StatusError:
 		if len(r.Failing) > 0 {
-			switch cause := r.Failing[0].Cause; {
-			case strings.HasPrefix(cause, probe.CauseMutePrefix):
+			switch r.Failing[0].Code {
+			case probe.CodeMute:
 				return "the TCP connection completed, so the network path is open, but the service never answered; " +
 					"likely it is still starting, hung, or another service that waits for the client to speak " +
 					"listens on that port"
-			case cause == probe.CauseClientCert:
+			case probe.CodeClientCert:
 				return "likely the server requires mutual TLS (a client certificate), which the probe and most " +
 					"clients do not have; check that the server's client-certificate setting is meant for this port"
 			}
@@ -251,13 +242,58 @@ const maxPortsLabel = 60
 // statusPortsLabel names the ports of a range that have the row's status,
 // "10500-10999" rather than the whole range "10000-10999".
 func statusPortsLabel(r verify.CheckResult) string {
-	if r.Ports <= 1 || len(r.StatusPorts) == 0 || len(r.StatusPorts) == r.Ports {
+	ports := r.PortsWith(r.Status)
+	if r.Ports <= 1 || len(ports) == 0 || len(ports) == r.Ports {
 		return r.Label
 	}
-	if s := check.CompactPorts(r.StatusPorts); len(s) <= maxPortsLabel {
+	if s := check.CompactPorts(ports); len(s) <= maxPortsLabel {
 		return strings.ReplaceAll(s, " ", "")
 	}
 	return r.Label
+}
+
+// rowDetail is a row's detail as results and messages show it: what failed
+// ("filtered: 10500-10999; closed: 10001") for several ports, the cause for
+// one, or the open answer's detail (TLS version, certificate expiry).
+func rowDetail(r verify.CheckResult) string {
+	if r.Ports == 1 {
+		switch {
+		case r.Passed:
+			return r.OpenDetail
+		case len(r.Failing) == 0 || r.Failing[0].Status == probe.StatusNone:
+			return "no attempt finished"
+		default:
+			return joinDistinct(r.Failing[0].Cause, r.Failing[0].Detail)
+		}
+	}
+	if r.Passed {
+		return fmt.Sprintf("all %d ports open", r.Ports)
+	}
+	parts := make([]string, 0, len(r.Groups))
+	for _, g := range r.Groups {
+		name := g.Status.String()
+		switch g.Status {
+		case probe.StatusOpen:
+			name = "not yet passed"
+		case probe.StatusNone:
+			name = "not probed"
+		}
+		parts = append(parts, name+": "+check.CompactPorts(g.Ports))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// joinDistinct is "a (b)", or whichever is set when the other is empty or
+// the same.
+func joinDistinct(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "" || a == b:
+		return a
+	default:
+		return a + " (" + b + ")"
+	}
 }
 
 func plural(n int, word string) string {

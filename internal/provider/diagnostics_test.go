@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,7 +20,7 @@ var (
 )
 
 // failingRow is a failing row of one port as the engine reports it; callers
-// turn it into a range row by setting Ports, FailingPorts and Detail.
+// turn it into a range row by setting Ports, FailingPorts and Groups.
 func failingRow(index int, proto, transport, label string, a netip.Addr, st probe.Status, cause string) verify.CheckResult {
 	port, _ := strconv.Atoi(strings.Split(label, "-")[0])
 	return verify.CheckResult{
@@ -30,7 +28,7 @@ func failingRow(index int, proto, transport, label string, a netip.Addr, st prob
 		Label: label, Ports: 1, Address: a, Status: st, Attempts: 12, FailingPorts: []uint16{uint16(port)},
 		Failing: []probe.Result{{
 			Protocol: proto, Transport: transport, Address: netip.AddrPortFrom(a, uint16(port)).String(),
-			Status: st, Cause: cause, Err: syscall.ECONNREFUSED,
+			Status: st, Code: probe.CodeRefused, Cause: cause, Error: "dial: connection refused",
 		}},
 	}
 }
@@ -78,14 +76,14 @@ func TestFailureMessageRange(t *testing.T) {
 	row.Failing[0].Address = "203.0.113.7:10003" // the first failing port
 	row.Ports = 200
 	row.FailingPorts = []uint16{10003, 10180, 10181, 10182}
-	row.Detail = "closed: 10003, 10180-10182"
+	row.Groups = []verify.PortGroup{{Status: probe.StatusClosed, Ports: row.FailingPorts}}
 	row.Name = "media"
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: 3 * time.Second,
 		Results: []verify.CheckResult{row}}
 	_, detail := failureMessage(rep, plan, operation{name: "create", timeout: 3 * time.Second}, context.DeadlineExceeded)
 	want := `stun/udp "media" media.example.com (203.0.113.7 ports 10000-10199) from the machine running Terraform: ` +
 		`closed on 4 of 200 ports (closed: 10003, 10180-10182) after 12 attempts in 3s (create timeout 3s); ` +
-		`last error on 203.0.113.7:10003: connection refused; likely nothing is listening on UDP 10000-10199 at 203.0.113.7`
+		`last error on 203.0.113.7:10003: connection refused; likely nothing is listening on UDP 10003,10180-10182 at 203.0.113.7`
 	if !strings.Contains(detail, want) {
 		t.Errorf("detail lacks\n%s\ngot\n%s", want, detail)
 	}
@@ -98,7 +96,7 @@ func TestFailureMessageOpenNotYetPassed(t *testing.T) {
 	t.Parallel()
 	plan := verify.Plan{Host: "h.example"}
 	row := failingRow(0, "tcp", "tcp", "443", addr4, probe.StatusOpen, "")
-	row.Failing[0].Err = nil
+	row.Failing[0].Error = ""
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: time.Minute,
 		Results: []verify.CheckResult{row}}
 	_, detail := failureMessage(rep, plan, operation{name: "create", timeout: time.Minute}, context.DeadlineExceeded)
@@ -160,7 +158,7 @@ func TestFailureMessageResolution(t *testing.T) {
 		ipv  verify.IPVersion
 		want string
 	}{
-		{"lookup failed", verify.Report{ResolveErr: errors.New("lookup h.example: no such host")}, verify.IPAny,
+		{"lookup failed", verify.Report{ResolveError: "lookup h.example: no such host", ResolveCode: probe.CodeLookupFailed}, verify.IPAny,
 			"h.example did not resolve from the machine running Terraform: lookup h.example: no such host; likely the DNS record does not exist yet"},
 		{"no address of that version", verify.Report{}, verify.IPv6,
 			`h.example has no ipv6 address from the machine running Terraform; likely ip_version = "ipv6" does not match`},
@@ -185,7 +183,8 @@ func TestFailureMessageCountsUnprobedPorts(t *testing.T) {
 	row.Ports = 4000
 	row.FailingPorts = portRange(20000, 4000)
 	row.Unprobed = 1501
-	row.Detail = "closed: 20000-22498; not probed: 22499-23999"
+	row.Groups = []verify.PortGroup{{Status: probe.StatusClosed, Ports: portRange(20000, 2499)},
+		{Status: probe.StatusNone, Ports: portRange(22499, 1501)}}
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: 2 * time.Second,
 		Results: []verify.CheckResult{row}}
 	_, detail := failureMessage(rep, plan, operation{name: "create", timeout: time.Minute}, context.Canceled)
@@ -214,7 +213,8 @@ func portRange(first uint16, n int) []uint16 {
 func TestResolutionProblemUnspecifiedAddress(t *testing.T) {
 	t.Parallel()
 	plan := verify.Plan{Host: "sinkhole.example"}
-	rep := verify.Report{ResolveErr: &probe.AddressError{Host: "sinkhole.example", Addr: netip.IPv4Unspecified()}}
+	rep := verify.Report{ResolveCode: verify.CodeUnusableAddress,
+		ResolveError: (&probe.AddressError{Host: "sinkhole.example", Addr: netip.IPv4Unspecified()}).Error()}
 	got := resolutionProblem(rep, plan)
 	for _, want := range []string{"sinkhole.example resolved to 0.0.0.0", "nothing was probed", "sinkhole"} {
 		if !strings.Contains(got, want) {
@@ -230,15 +230,19 @@ func TestResolutionProblemUnspecifiedAddress(t *testing.T) {
 // blamed on a firewall, and a required client certificate is named.
 func TestLikelyFixForAnsweredErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ cause, want, notWant string }{
-		{probe.CauseMutePrefix + "TLS answer within attempt_timeout", "network path is open", "firewall"},
-		{probe.CauseClientCert, "client certificate", "certificate problem"},
+	tests := []struct {
+		code           probe.Code
+		want, notWant string
+	}{
+		{probe.CodeMute, "network path is open", "firewall"},
+		{probe.CodeClientCert, "client certificate", "certificate problem"},
 	}
 	for _, tc := range tests {
-		row := failingRow(0, "tls", "tcp", "443", addr4, probe.StatusError, tc.cause)
+		row := failingRow(0, "tls", "tcp", "443", addr4, probe.StatusError, "cause")
+		row.Failing[0].Code = tc.code
 		got := likelyFix(row)
 		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.notWant) {
-			t.Errorf("likelyFix(%q) = %q, want %q and not %q", tc.cause, got, tc.want, tc.notWant)
+			t.Errorf("likelyFix(%q) = %q, want %q and not %q", tc.code, got, tc.want, tc.notWant)
 		}
 	}
 }
@@ -249,11 +253,11 @@ func TestLikelyFixNamesFailingPortsOfRange(t *testing.T) {
 	row := failingRow(0, "stun", "udp", "10000-10999", addr4, probe.StatusFiltered, "no STUN response")
 	row.Ports = 1000
 	row.FailingPorts = portRange(10500, 500)
-	row.StatusPorts = row.FailingPorts
+	row.Groups = []verify.PortGroup{{Status: probe.StatusFiltered, Ports: row.FailingPorts}}
 	if got, want := likelyFix(row), "dropping inbound UDP 10500-10999"; !strings.Contains(got, want) {
 		t.Errorf("likelyFix = %q, want it to name %q", got, want)
 	}
-	row.StatusPorts = portRange(10000, 1000)
+	row.Groups = []verify.PortGroup{{Status: probe.StatusFiltered, Ports: portRange(10000, 1000)}}
 	if got, want := likelyFix(row), "dropping inbound UDP 10000-10999"; !strings.Contains(got, want) {
 		t.Errorf("likelyFix = %q, want %q", got, want)
 	}

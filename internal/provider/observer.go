@@ -42,8 +42,11 @@ func (o tflogObserver) AttemptDone(e verify.Event) {
 	if r.Cause != "" {
 		fields["cause"] = r.Cause
 	}
-	if r.Err != nil {
-		fields["error"] = r.Err.Error()
+	if r.Error != "" {
+		fields["error"] = r.Error
+	}
+	if r.Code != "" {
+		fields["code"] = string(r.Code)
 	}
 	if r.MappedAddress != "" {
 		fields["mapped_address"] = r.MappedAddress

@@ -318,7 +318,7 @@ func resultsValue(results []verify.CheckResult) types.List {
 			"rtt_ms":         rtt,
 			"attempts":       types.Int64Value(int64(r.Attempts)),
 			"mapped_address": nullIfEmpty(r.MappedAddress),
-			"detail":         nullIfEmpty(r.Detail),
+			"detail":         nullIfEmpty(rowDetail(r)),
 		}))
 	}
 	return types.ListValueMust(resultObjectType, rows)

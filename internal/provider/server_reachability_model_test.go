@@ -207,8 +207,8 @@ func TestResultsValueRoundTrip(t *testing.T) {
 	results := []verify.CheckResult{
 		{
 			Name: "stun/3478/udp", Protocol: "stun", Transport: "udp", Label: "3478", Address: addr4,
-			Status: probe.StatusOpen, Attempts: 2, RTT: 1500 * time.Microsecond,
-			MappedAddress: "198.51.100.1:4000", Detail: "binding success",
+			Status: probe.StatusOpen, Passed: true, Ports: 1, Attempts: 2, RTT: 1500 * time.Microsecond,
+			MappedAddress: "198.51.100.1:4000", OpenDetail: "binding success",
 		},
 		{Name: "tcp/1-2", Protocol: "tcp", Label: "1-2", Status: probe.StatusNone}, // no address, rtt, mapped or detail
 	}

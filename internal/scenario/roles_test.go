@@ -74,7 +74,8 @@ type row struct {
 	Status        string
 	Passed        bool
 	Attempts      int
-	Detail        string
+	Cause         string // the first failing port's
+	Groups        []verify.PortGroup
 	MappedAddress string
 	FailingPorts  []uint16
 	PassedAfter   time.Duration
@@ -168,11 +169,15 @@ func runVerify(raw string) error {
 		s.Err = runErr.Error()
 	}
 	for _, r := range rep.Results {
-		s.Rows = append(s.Rows, row{
+		rw := row{
 			Name: r.Name, Status: r.Status.String(), Passed: r.Passed, Attempts: r.Attempts,
-			Detail: r.Detail, MappedAddress: r.MappedAddress, FailingPorts: r.FailingPorts,
+			Groups: r.Groups, MappedAddress: r.MappedAddress, FailingPorts: r.FailingPorts,
 			PassedAfter: r.PassedAfter, Seen: obs.seen[r.Name],
-		})
+		}
+		if len(r.Failing) > 0 {
+			rw.Cause = r.Failing[0].Cause
+		}
+		s.Rows = append(s.Rows, rw)
 	}
 	return json.NewEncoder(os.Stdout).Encode(s)
 }
@@ -275,7 +280,7 @@ func (c *child) result(t *testing.T, a verifyArgs) summary {
 	}
 	t.Logf("%s: reachable=%v elapsed=%v err=%q", c.name, s.Reachable, s.Elapsed, s.Err)
 	for _, r := range s.Rows {
-		t.Logf("  %s: %s attempts=%d seen=%v passed_after=%v mapped=%q detail=%q", r.Name, r.Status, r.Attempts, r.Seen, r.PassedAfter, r.MappedAddress, r.Detail)
+		t.Logf("  %s: %s attempts=%d seen=%v passed_after=%v mapped=%q cause=%q", r.Name, r.Status, r.Attempts, r.Seen, r.PassedAfter, r.MappedAddress, r.Cause)
 	}
 	return s
 }

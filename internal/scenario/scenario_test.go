@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mediareach/terraform-provider-media/internal/check"
+	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -47,8 +48,8 @@ func TestScenario_rangeHalfFiltered(t *testing.T) {
 	if want := portsBetween(10050, 10099); !slices.Equal(sorted(r.FailingPorts), want) {
 		t.Errorf("FailingPorts = %s, want %s", check.CompactPorts(r.FailingPorts), check.CompactPorts(want))
 	}
-	if r.Detail != "filtered: 10050-10099" {
-		t.Errorf("Detail = %q, want %q", r.Detail, "filtered: 10050-10099")
+	if len(r.Groups) != 1 || r.Groups[0].Status != probe.StatusFiltered {
+		t.Errorf("Groups = %+v, want one group: filtered", r.Groups)
 	}
 }
 
@@ -90,8 +91,8 @@ func TestScenario_rejectVersusDrop(t *testing.T) {
 	} {
 		r := s.rowNamed(t, c.name)
 		wantStatus(t, r, c.status)
-		if !strings.Contains(r.Detail, c.detail) {
-			t.Errorf("%s: Detail = %q, want it to mention %q", c.name, r.Detail, c.detail)
+		if !strings.Contains(r.Cause, c.detail) {
+			t.Errorf("%s: Cause = %q, want it to mention %q", c.name, r.Cause, c.detail)
 		}
 		if r.Status != "open" && r.Seen[r.Status] != r.Attempts {
 			t.Errorf("%s: attempts by status %v, want all %d %s", c.name, r.Seen, r.Attempts, r.Status)
@@ -217,7 +218,7 @@ func TestScenario_insideVersusOutside(t *testing.T) {
 func wantStatus(t *testing.T, r row, status string) {
 	t.Helper()
 	if r.Status != status || r.Passed != (status == "open") {
-		t.Errorf("%s: status %s (passed=%v, detail %q), want %s", r.Name, r.Status, r.Passed, r.Detail, status)
+		t.Errorf("%s: status %s (passed=%v, cause %q), want %s", r.Name, r.Status, r.Passed, r.Cause, status)
 	}
 }
 

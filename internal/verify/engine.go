@@ -118,7 +118,13 @@ func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 	r.addrs = addrs
 	if addrs == nil {
 		rep := r.report(nil)
-		rep.ResolveErr = resolveErr
+		rep.ResolveCode = probe.CodeLookupFailed
+		if _, unusable := errors.AsType[*probe.AddressError](resolveErr); unusable {
+			rep.ResolveCode = CodeUnusableAddress
+		}
+		if resolveErr != nil {
+			rep.ResolveError = resolveErr.Error()
+		}
 		return rep, stopped(ctx)
 	}
 	for ci, c := range p.Checks {

@@ -3,6 +3,8 @@ package verify_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -207,8 +209,8 @@ func TestRunSnapshotStopsAtFirstAnswer(t *testing.T) {
 			}
 		}
 		row := rep.Results[0]
-		if rep.Reachable || row.Status != probe.StatusClosed || row.Detail != "closed: 2, 4" {
-			t.Fatalf("row = %v %q, want closed: 2, 4", row.Status, row.Detail)
+		if rep.Reachable || row.Status != probe.StatusClosed || !slices.Equal(row.PortsWith(probe.StatusClosed), []uint16{2, 4}) {
+			t.Fatalf("row = %v %+v, want closed: 2, 4", row.Status, row.Groups)
 		}
 	})
 }
@@ -252,8 +254,9 @@ func TestRunRangeNamesFailingPorts(t *testing.T) {
 			t.Fatal(err)
 		}
 		row := rep.Results[0]
-		if row.Detail != "closed: 10180-10199" || len(row.FailingPorts) != 20 || row.Label != "10000-10199" {
-			t.Fatalf("row = %q, %d failing, label %q", row.Detail, len(row.FailingPorts), row.Label)
+		if len(row.Groups) != 1 || !slices.Equal(row.PortsWith(probe.StatusClosed), portsFrom(10180, 20)) ||
+			len(row.FailingPorts) != 20 || row.Label != "10000-10199" {
+			t.Fatalf("row = %+v, %d failing, label %q", row.Groups, len(row.FailingPorts), row.Label)
 		}
 	})
 }
@@ -305,8 +308,8 @@ func TestRunRefusalThenSilenceStaysClosed(t *testing.T) {
 		cancel()
 		<-h.done
 		row := h.rep.Results[0]
-		if row.Attempts < 10 || row.Status != probe.StatusClosed || row.Detail != "connection refused" {
-			t.Fatalf("row = %v %q after %d attempts, want closed (connection refused) after >= 10", row.Status, row.Detail, row.Attempts)
+		if row.Attempts < 10 || row.Status != probe.StatusClosed || row.Failing[0].Cause != "connection refused" {
+			t.Fatalf("row = %v %q after %d attempts, want closed (connection refused) after >= 10", row.Status, row.Failing[0].Cause, row.Attempts)
 		}
 	})
 }
@@ -327,8 +330,9 @@ func TestRunRowStatusIgnoresPortsWithoutVerdict(t *testing.T) {
 			t.Fatalf("err = %v, want deadline exceeded", err)
 		}
 		pair, unprobed := rep.Results[0], rep.Results[1]
-		if pair.Passed || pair.Status != probe.StatusOpen || pair.Detail != "not yet passed: 1; not probed: 2" {
-			t.Errorf("pair row = %v %q, want open \"not yet passed: 1; not probed: 2\"", pair.Status, pair.Detail)
+		want := []verify.PortGroup{{Status: probe.StatusOpen, Ports: []uint16{1}}, {Status: probe.StatusNone, Ports: []uint16{2}}}
+		if pair.Passed || pair.Status != probe.StatusOpen || fmt.Sprint(pair.Groups) != fmt.Sprint(want) {
+			t.Errorf("pair row = %v %+v, want open, not yet passed: 1, not probed: 2", pair.Status, pair.Groups)
 		}
 		if unprobed.Status != probe.StatusNone || unprobed.Attempts != 0 {
 			t.Errorf("unprobed row = %v after %d attempts, want none after 0", unprobed.Status, unprobed.Attempts)

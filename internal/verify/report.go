@@ -1,69 +1,95 @@
 package verify
 
 import (
-	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 )
 
-// Report is the outcome of one Run.
+// Report is the outcome of one Run. It is plain data with a JSON encoding,
+// so a report made elsewhere (a remote vantage point) reads as one made
+// here; it holds numbers, codes and the probes' own words, never prose of
+// the engine's.
 type Report struct {
-	Host string
+	Host string `json:"host"`
 	// Addresses are the resolved addresses that were verified.
-	Addresses []netip.Addr
-	// ResolveErr is the last resolution failure when no address was found.
-	ResolveErr error
+	Addresses []netip.Addr `json:"addresses"`
+	// ResolveError is the last resolution failure when no address was
+	// found, and ResolveCode its code: probe.CodeLookupFailed, or
+	// CodeUnusableAddress for an address that must never be probed.
+	ResolveError string     `json:"resolve_error,omitempty"`
+	ResolveCode  probe.Code `json:"resolve_code,omitempty"`
 	// Results has one row per check and address, in check order and then
 	// address order.
-	Results []CheckResult
+	Results []CheckResult `json:"results"`
 	// Reachable is true when every row passed.
-	Reachable bool
+	Reachable bool `json:"reachable"`
 	// Elapsed is the time from start until the report was made.
-	Elapsed time.Duration
+	Elapsed time.Duration `json:"elapsed_ns"`
 	// ErrorTimedOut is set when the run ended before its deadline because a
 	// port answered only wrongly for Policy.ErrorTimeout.
-	ErrorTimedOut bool
+	ErrorTimedOut bool `json:"error_timed_out,omitempty"`
 }
 
-// CheckResult is one row: one check on one address, over all its ports.
+// CodeUnusableAddress is the ResolveCode of a host that is, or resolves
+// to, an address that must never be probed (see probe.AddressError).
+const CodeUnusableAddress probe.Code = "unusable_address"
+
+// CheckResult is one row: one check on one address, over all its ports, as
+// seen from one vantage point.
 type CheckResult struct {
-	Check     int // index into Plan.Checks
-	Name      string
-	Protocol  string
-	Transport string
-	Label     string // port or range label
-	Ports     int    // how many ports the row probed
-	Address   netip.Addr
+	// Vantage names where the probes ran from; the engine leaves it empty
+	// and the vantage point that ran it fills it in.
+	Vantage   string     `json:"vantage"`
+	Check     int        `json:"check"` // index into Plan.Checks
+	Name      string     `json:"name"`
+	Protocol  string     `json:"protocol"`
+	Transport string     `json:"transport"`
+	Label     string     `json:"label"` // port or range label
+	Ports     int        `json:"ports"` // how many ports the row probed
+	Address   netip.Addr `json:"address"`
 	// Status is open when the row passed, else the worst status among the
 	// ports that did not pass (see probe.Status.Severity): StatusNone only
 	// when none of them had a verdict before the run ended.
-	Status probe.Status
-	Passed bool
+	Status probe.Status `json:"status"`
+	Passed bool         `json:"passed"`
 	// Attempts is the largest number of finished attempts on any one port.
-	Attempts int
-	// RTT is the most recent open attempt's round trip (first port that has one).
-	RTT time.Duration
-	// MappedAddress is the last STUN mapped address seen.
-	MappedAddress string
-	// Detail says which ports failed and why, e.g. "filtered: 10500-10999",
-	// or carries the open result's detail (certificate expiry).
-	Detail string
+	Attempts int `json:"attempts"`
+	// RTT, MappedAddress and OpenDetail come from the most recent open
+	// answer of the first port that has one.
+	RTT           time.Duration `json:"rtt_ns,omitempty"`
+	MappedAddress string        `json:"mapped_address,omitempty"`
+	OpenDetail    string        `json:"open_detail,omitempty"`
 	// Failing holds the last result of each failing port (at most a few, for
 	// messages); empty when Passed.
-	Failing []probe.Result
-	// FailingPorts lists every port that had not passed; StatusPorts those
-	// of them whose status is the row's Status.
-	FailingPorts []uint16
-	StatusPorts  []uint16
+	Failing []probe.Result `json:"failing,omitempty"`
+	// FailingPorts lists every port that had not passed, and Groups the
+	// same ports by their last status, worst first.
+	FailingPorts []uint16    `json:"failing_ports,omitempty"`
+	Groups       []PortGroup `json:"groups,omitempty"`
 	// Unprobed counts the failing ports that had no verdict at all: the run
 	// ended before any attempt on them finished.
-	Unprobed int
+	Unprobed int `json:"unprobed,omitempty"`
 	// PassedAfter is the time from start until the row passed.
-	PassedAfter time.Duration
+	PassedAfter time.Duration `json:"passed_after_ns,omitempty"`
+}
+
+// PortGroup is the failing ports of a row that share a last status.
+type PortGroup struct {
+	Status probe.Status `json:"status"`
+	Ports  []uint16     `json:"ports"`
+}
+
+// PortsWith returns the failing ports whose last status is st.
+func (r CheckResult) PortsWith(st probe.Status) []uint16 {
+	for _, g := range r.Groups {
+		if g.Status == st {
+			return g.Ports
+		}
+	}
+	return nil
 }
 
 // maxFailingResults bounds CheckResult.Failing, which feeds messages.
@@ -109,6 +135,7 @@ func buildRow(ci int, c check.Check, a netip.Addr, units []*unit) CheckResult {
 		if u.lastOK.Status == probe.StatusOpen && row.RTT == 0 {
 			row.RTT = u.lastOK.RTT
 			row.MappedAddress = u.lastOK.MappedAddress
+			row.OpenDetail = u.lastOK.Detail
 		}
 		if u.passed {
 			row.PassedAfter = max(row.PassedAfter, u.passAt)
@@ -131,51 +158,16 @@ func buildRow(ci int, c check.Check, a netip.Addr, units []*unit) CheckResult {
 	row.Status = probe.StatusOpen
 	if !row.Passed {
 		row.Status, row.PassedAfter = worst, 0
-		row.StatusPorts = byStatus[worst]
 	}
-	row.Detail = rowDetail(row, units, byStatus)
+	for _, st := range groupOrder {
+		if ports := byStatus[st]; len(ports) > 0 {
+			row.Groups = append(row.Groups, PortGroup{Status: st, Ports: ports})
+		}
+	}
 	return row
 }
 
-// rowDetail names what failed ("filtered: 10500-10999; closed: 10001") for
-// a range, the cause for a single port, or the open result's detail.
-func rowDetail(row CheckResult, units []*unit, byStatus map[probe.Status][]uint16) string {
-	if len(units) == 1 {
-		u := units[0]
-		if row.Passed {
-			return u.lastOK.Detail
-		}
-		if u.last.Status == probe.StatusNone {
-			return "no attempt finished"
-		}
-		return joinNonEmpty(u.last.Cause, u.last.Detail)
-	}
-	if row.Passed {
-		return fmt.Sprintf("all %d ports open", len(units))
-	}
-	var parts []string
-	for _, st := range []probe.Status{probe.StatusFiltered, probe.StatusClosed, probe.StatusError, probe.StatusOpen, probe.StatusNone} {
-		if ports := byStatus[st]; len(ports) > 0 {
-			name := st.String()
-			switch st {
-			case probe.StatusOpen:
-				name = "not yet passed"
-			case probe.StatusNone:
-				name = "not probed"
-			}
-			parts = append(parts, name+": "+check.CompactPorts(ports))
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
-func joinNonEmpty(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "" || a == b:
-		return a
-	default:
-		return a + " (" + b + ")"
-	}
-}
+// groupOrder is the order of a row's Groups: what most likely needs a fix
+// first, then the ports that answered but have not passed yet, then those
+// never probed.
+var groupOrder = []probe.Status{probe.StatusFiltered, probe.StatusClosed, probe.StatusError, probe.StatusOpen, probe.StatusNone}

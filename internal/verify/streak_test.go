@@ -215,8 +215,8 @@ func TestRunUnspecifiedAddressIsNeverProbed(t *testing.T) {
 			pl := plan(verify.Policy{Interval: time.Second}, p.Check("tcp", 443))
 			pl.Host = host
 			rep, err := verify.Run(ctx, pl, verify.Deps{Clock: verifytest.NewClock(epoch)})
-			if _, ok := errors.AsType[*probe.AddressError](rep.ResolveErr); !ok || err != nil || rep.Reachable {
-				t.Errorf("%s: resolve error %v, err %v, reachable %v; want an AddressError at once", host, rep.ResolveErr, err, rep.Reachable)
+			if rep.ResolveCode != verify.CodeUnusableAddress || err != nil || rep.Reachable {
+				t.Errorf("%s: resolve %s %q, err %v, reachable %v; want an unusable address at once", host, rep.ResolveCode, rep.ResolveError, err, rep.Reachable)
 			}
 		}
 		if n := p.Calls(443); n != 0 {
