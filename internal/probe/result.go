@@ -104,18 +104,18 @@ type Code string
 
 // The cause codes.
 const (
-	CodeCancelled     Code = "cancelled"       // the caller cancelled: no verdict
-	CodeRefused       Code = "refused"         // connection refused or ICMP port unreachable
-	CodeUnreachable   Code = "unreachable"     // no route to host, network unreachable
-	CodeNoAnswer      Code = "no_answer"       // silence until the deadline
-	CodeMute          Code = "connected_mute"  // TCP connected, then silence
-	CodeReset         Code = "reset"           // connected, then reset or closed
-	CodeLookupFailed  Code = "lookup_failed"   // the name did not resolve
-	CodeWrongAnswer   Code = "wrong_answer"    // an answer, but not the protocol's
-	CodeCertificate   Code = "certificate"     // the certificate did not verify or expires too soon
-	CodeClientCert    Code = "client_cert"     // the server requires a client certificate
+	CodeCancelled        Code = "cancelled"         // the caller cancelled: no verdict
+	CodeRefused          Code = "refused"           // connection refused or ICMP port unreachable
+	CodeUnreachable      Code = "unreachable"       // no route to host, network unreachable
+	CodeNoAnswer         Code = "no_answer"         // silence until the deadline
+	CodeMute             Code = "connected_mute"    // TCP connected, then silence
+	CodeReset            Code = "reset"             // connected, then reset or closed
+	CodeLookupFailed     Code = "lookup_failed"     // the name did not resolve
+	CodeWrongAnswer      Code = "wrong_answer"      // an answer, but not the protocol's
+	CodeCertificate      Code = "certificate"       // the certificate did not verify or expires too soon
+	CodeClientCert       Code = "client_cert"       // the server requires a client certificate
 	CodeUnexpectedStatus Code = "unexpected_status" // a protocol status other than the expected one
-	CodeOther         Code = "other"           // an error with no better code
+	CodeOther            Code = "other"             // an error with no better code
 )
 
 // MarshalText writes the status as its name, as state stores it.

@@ -231,7 +231,7 @@ func TestResolutionProblemUnspecifiedAddress(t *testing.T) {
 func TestLikelyFixForAnsweredErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		code           probe.Code
+		code          probe.Code
 		want, notWant string
 	}{
 		{probe.CodeMute, "network path is open", "firewall"},
