@@ -10,6 +10,7 @@ import (
 
 	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -23,8 +24,13 @@ const (
 // counted ("and N more").
 const maxRowsInMessage = 10
 
-// vantageDescription says where probes ran from, in messages.
-const vantageDescription = "from the machine running Terraform"
+// fromVantage says where probes ran from, in messages.
+func fromVantage(name string) string {
+	if name == vantage.LocalName || name == "" {
+		return "from the machine running Terraform"
+	}
+	return fmt.Sprintf("from vantage point %q", name)
+}
 
 // operation describes the Terraform operation a verification ran under, for
 // messages.
@@ -48,14 +54,14 @@ func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr er
 	case rep.ErrorTimedOut:
 		fmt.Fprintf(&b, "%q did not pass every check %s: a check answered only wrongly for error_timeout (%s), "+
 			"so the verification stopped %s into the %s timeout of %s.\n",
-			plan.Host, vantageDescription, fmtDuration(plan.Policy.ErrorTimeout), fmtDuration(rep.Elapsed),
+			plan.Host, fromVantage(rep.Vantage), fmtDuration(plan.Policy.ErrorTimeout), fmtDuration(rep.Elapsed),
 			op.name, fmtDuration(op.timeout))
 	case op.snapshot:
 		fmt.Fprintf(&b, "%q did not pass every check %s (each port probed until its first answer, a silent one "+
-			"until the read timeout of %s).\n", plan.Host, vantageDescription, fmtDuration(op.timeout))
+			"until the read timeout of %s).\n", plan.Host, fromVantage(rep.Vantage), fmtDuration(op.timeout))
 	default:
 		fmt.Fprintf(&b, "%q did not pass every check within the %s timeout of %s (%s).\n",
-			plan.Host, op.name, fmtDuration(op.timeout), vantageDescription)
+			plan.Host, op.name, fmtDuration(op.timeout), fromVantage(rep.Vantage))
 	}
 	if line := resolutionProblem(rep, plan); line != "" {
 		b.WriteString("\n" + line + "\n")
@@ -114,13 +120,13 @@ func resolutionProblem(rep verify.Report, plan verify.Plan) string {
 	}
 	if rep.ResolveError != "" {
 		return fmt.Sprintf("%s did not resolve %s: %s; likely the DNS record does not exist yet, or that machine "+
-			"uses a resolver that does not see it.", plan.Host, vantageDescription, rep.ResolveError)
+			"uses a resolver that does not see it.", plan.Host, fromVantage(rep.Vantage), rep.ResolveError)
 	}
 	if plan.IPVersion == verify.IPv4 || plan.IPVersion == verify.IPv6 {
 		return fmt.Sprintf("%s has no %s address %s; likely ip_version = %q does not match its DNS records.",
-			plan.Host, plan.IPVersion, vantageDescription, plan.IPVersion)
+			plan.Host, plan.IPVersion, fromVantage(rep.Vantage), plan.IPVersion)
 	}
-	return fmt.Sprintf("%s gave no address to verify %s.", plan.Host, vantageDescription)
+	return fmt.Sprintf("%s gave no address to verify %s.", plan.Host, fromVantage(rep.Vantage))
 }
 
 // failureLine is one failing row, e.g.
@@ -140,7 +146,7 @@ func failureLine(r verify.CheckResult, rep verify.Report, host string, op operat
 	} else {
 		fmt.Fprintf(&b, " %s (%s ports %s)", host, r.Address, r.Label)
 	}
-	fmt.Fprintf(&b, " %s: %s", vantageDescription, statusWord(r.Status))
+	fmt.Fprintf(&b, " %s: %s", fromVantage(r.Vantage), statusWord(r.Status))
 	if !single {
 		// Count the ports that had a verdict; the rest were never probed.
 		if probed := len(r.FailingPorts) - r.Unprobed; probed > 0 {

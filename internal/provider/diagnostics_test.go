@@ -11,6 +11,7 @@ import (
 
 	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -260,5 +261,22 @@ func TestLikelyFixNamesFailingPortsOfRange(t *testing.T) {
 	row.Groups = []verify.PortGroup{{Status: probe.StatusFiltered, Ports: portRange(10000, 1000)}}
 	if got, want := likelyFix(row), "dropping inbound UDP 10000-10999"; !strings.Contains(got, want) {
 		t.Errorf("likelyFix = %q, want %q", got, want)
+	}
+}
+
+// Messages say where each row was probed from: the row's vantage point.
+func TestFailureLineNamesVantage(t *testing.T) {
+	t.Parallel()
+	row := failingRow(0, "tcp", "tcp", "443", addr4, probe.StatusFiltered, "no answer before the deadline")
+	for vantageName, want := range map[string]string{
+		"":                "from the machine running Terraform",
+		vantage.LocalName: "from the machine running Terraform",
+		"eu-west":         `from vantage point "eu-west"`,
+	} {
+		row.Vantage = vantageName
+		rep := verify.Report{Vantage: vantageName, Host: "h.example", Results: []verify.CheckResult{row}}
+		if got := failureLine(row, rep, "h.example", operation{name: "create", timeout: time.Minute}); !strings.Contains(got, want) {
+			t.Errorf("vantage %q: %s", vantageName, got)
+		}
 	}
 }

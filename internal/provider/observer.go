@@ -22,9 +22,9 @@ type tflogObserver struct {
 }
 
 // withLogFields sets the fields every entry of one verification carries.
-func withLogFields(ctx context.Context, host string) context.Context {
+func withLogFields(ctx context.Context, host, vantageName string) context.Context {
 	ctx = tflog.SetField(ctx, "host", host)
-	return tflog.SetField(ctx, "vantage", vantageLocal)
+	return tflog.SetField(ctx, "vantage", vantageName)
 }
 
 func (o tflogObserver) AttemptDone(e verify.Event) {

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -30,11 +31,9 @@ const maxConcurrencyLimit = 4096
 // resource and data source, so that max_concurrency, and each host's
 // max_probe_rate, hold across all of them.
 type providerData struct {
-	limit *semaphore.Weighted
-	rates *verify.Rates
 	clock verify.Clock
-	// resolver is nil for the system resolver (the engine's default).
-	resolver verify.Resolver
+	// vantage is where verifications run: the machine running Terraform.
+	vantage vantage.Vantage
 	// attemptHook, set only by tests, sees every finished attempt.
 	attemptHook func(verify.Event)
 }
@@ -119,15 +118,19 @@ func (p *mediaProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if !cfg.MaxConcurrency.IsNull() {
 		limit = cfg.MaxConcurrency.ValueInt64()
 	}
-	data := &providerData{
-		limit:       semaphore.NewWeighted(limit),
-		rates:       verify.NewRates(),
-		clock:       p.clock,
-		resolver:    p.resolver,
-		attemptHook: p.attemptHook,
+	clock := p.clock
+	if clock == nil {
+		clock = verify.RealClock{}
 	}
-	if data.clock == nil {
-		data.clock = verify.RealClock{}
+	data := &providerData{
+		clock: clock,
+		vantage: vantage.Local{Deps: verify.Deps{
+			Clock:    clock,
+			Resolver: p.resolver, // nil: the system resolver
+			Limit:    semaphore.NewWeighted(limit),
+			Rates:    verify.NewRates(),
+		}},
+		attemptHook: p.attemptHook,
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

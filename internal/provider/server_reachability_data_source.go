@@ -81,7 +81,7 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, ok := d.data.verify(ctx, &m.commonModel, s, &resp.Diagnostics)
+	out, ok := d.data.verify(ctx, m.commonModel, s, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -100,7 +100,7 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 		resp.Diagnostics.AddWarning(summaryNotReachable, resolutionProblem(out.report, out.plan))
 	}
 	// State starts as the config: add the defaults and the computed attributes.
-	values := m.computedAttributes()
+	values := out.computed()
 	values["ip_version"] = m.IPVersion
 	values["attempt_timeout"] = m.AttemptTimeout
 	values["max_probe_rate"] = m.MaxProbeRate

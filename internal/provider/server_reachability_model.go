@@ -20,9 +20,6 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
-// vantageLocal is the results' vantage for probes run by the provider itself.
-const vantageLocal = "local"
-
 // commonModel holds the attributes that the resource and the data source
 // share.
 type commonModel struct {
@@ -146,17 +143,6 @@ func checkFromValue(v attr.Value) (c checkModel, ok bool) {
 func attrAs[T attr.Value](attrs map[string]attr.Value, name string) T {
 	v, _ := attrs[name].(T)
 	return v
-}
-
-// computedAttributes are the attributes that a verification sets
-// (setReport), by name.
-func (m commonModel) computedAttributes() map[string]attr.Value {
-	return map[string]attr.Value{
-		"id":          m.ID,
-		"reachable":   m.Reachable,
-		"verified_at": m.VerifiedAt,
-		"results":     m.Results,
-	}
 }
 
 // setAttributes writes top-level attributes into state, which already holds
@@ -290,14 +276,6 @@ func (c checkModel) spec() (check.Spec, error) {
 	return s, nil
 }
 
-// setReport stores the report's outcome in the computed attributes.
-func (m *commonModel) setReport(rep verify.Report, at time.Time) {
-	m.ID = m.Host
-	m.Reachable = types.BoolValue(rep.Reachable)
-	m.VerifiedAt = timetypes.NewRFC3339TimeValue(at.UTC())
-	m.Results = resultsValue(rep.Results)
-}
-
 // resultsValue encodes the report's rows as the results attribute, without
 // the framework's reflection (see checkFromValue).
 func resultsValue(results []verify.CheckResult) types.List {
@@ -313,7 +291,7 @@ func resultsValue(results []verify.CheckResult) types.List {
 			"transport":      types.StringValue(r.Transport),
 			"port":           types.StringValue(r.Label),
 			"address":        types.StringValue(addrString(r)),
-			"vantage":        types.StringValue(vantageLocal),
+			"vantage":        types.StringValue(r.Vantage),
 			"status":         types.StringValue(r.Status.String()),
 			"rtt_ms":         rtt,
 			"attempts":       types.Int64Value(int64(r.Attempts)),

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -206,23 +207,23 @@ func TestResultsValueRoundTrip(t *testing.T) {
 	t.Parallel()
 	results := []verify.CheckResult{
 		{
-			Name: "stun/3478/udp", Protocol: "stun", Transport: "udp", Label: "3478", Address: addr4,
+			Vantage: vantage.LocalName, Name: "stun/3478/udp", Protocol: "stun", Transport: "udp", Label: "3478", Address: addr4,
 			Status: probe.StatusOpen, Passed: true, Ports: 1, Attempts: 2, RTT: 1500 * time.Microsecond,
 			MappedAddress: "198.51.100.1:4000", OpenDetail: "binding success",
 		},
-		{Name: "tcp/1-2", Protocol: "tcp", Label: "1-2", Status: probe.StatusNone}, // no address, rtt, mapped or detail
+		{Vantage: vantage.LocalName, Name: "tcp/1-2", Protocol: "tcp", Label: "1-2", Status: probe.StatusNone}, // no address, rtt, mapped or detail
 	}
 	want := []resultRow{
 		{
 			Name: types.StringValue("stun/3478/udp"), Protocol: types.StringValue("stun"),
 			Transport: types.StringValue("udp"), Port: types.StringValue("3478"),
-			Address: types.StringValue("203.0.113.7"), Vantage: types.StringValue(vantageLocal),
+			Address: types.StringValue("203.0.113.7"), Vantage: types.StringValue(vantage.LocalName),
 			Status: types.StringValue("open"), RTTMs: types.Float64Value(1.5), Attempts: types.Int64Value(2),
 			MappedAddress: types.StringValue("198.51.100.1:4000"), Detail: types.StringValue("binding success"),
 		},
 		{
 			Name: types.StringValue("tcp/1-2"), Protocol: types.StringValue("tcp"), Transport: types.StringValue(""),
-			Port: types.StringValue("1-2"), Address: types.StringValue(""), Vantage: types.StringValue(vantageLocal),
+			Port: types.StringValue("1-2"), Address: types.StringValue(""), Vantage: types.StringValue(vantage.LocalName),
 			Status: types.StringValue(probe.StatusNone.String()), RTTMs: types.Float64Null(),
 			Attempts: types.Int64Value(0), MappedAddress: types.StringNull(), Detail: types.StringNull(),
 		},
@@ -268,15 +269,23 @@ func TestSetAttributesMatchesWholeModelSet(t *testing.T) {
 		t.Fatal(diags)
 	}
 
-	m.setReport(verify.Report{Reachable: true, Results: []verify.CheckResult{
-		{Name: "tcp/443", Protocol: "tcp", Label: "443", Address: addr4, Status: probe.StatusOpen, Attempts: 1},
-	}}, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	out := outcome{
+		plan: verify.Plan{Host: m.Host.ValueString()},
+		report: verify.Report{Reachable: true, Results: []verify.CheckResult{{Vantage: vantage.LocalName,
+			Name: "tcp/443", Protocol: "tcp", Label: "443", Address: addr4, Status: probe.StatusOpen, Attempts: 1}}},
+		at: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+	}
+	computed := out.computed()
+	m.ID = attrAs[types.String](computed, "id")
+	m.Reachable = attrAs[types.Bool](computed, "reachable")
+	m.VerifiedAt = attrAs[timetypes.RFC3339](computed, "verified_at")
+	m.Results = attrAs[types.List](computed, "results")
 	whole := tfsdk.State{Schema: rs}
 	if diags := whole.Set(ctx, &m); diags.HasError() {
 		t.Fatal(diags)
 	}
 	got := tfsdk.State{Schema: rs, Raw: plan.Raw}
-	if diags := setAttributes(ctx, &got, m.computedAttributes()); diags.HasError() {
+	if diags := setAttributes(ctx, &got, computed); diags.HasError() {
 		t.Fatal(diags)
 	}
 	if !got.Raw.Equal(whole.Raw) {

@@ -147,40 +147,40 @@ func (r *serverReachabilityResource) applyPlan(ctx context.Context, name string,
 	if diags.HasError() {
 		return
 	}
-	if r.apply(ctx, &m, operation{name: name, timeout: timeout}, diags) {
-		state.Raw = plan.Raw // apply changed only the computed attributes
-		diags.Append(setAttributes(ctx, state, m.computedAttributes())...)
+	if out, save := r.apply(ctx, m, operation{name: name, timeout: timeout}, diags); save {
+		state.Raw = plan.Raw // a verification sets only the computed attributes
+		diags.Append(setAttributes(ctx, state, out.computed())...)
 	}
 }
 
 // apply verifies m under op's timeout and reports whether m should be
 // saved: when every check passed, or when on_failure is "warn" (then with a
 // warning) and every result has a status. A cancel never saves.
-func (r *serverReachabilityResource) apply(ctx context.Context, m *resourceModel, op operation, diags *diag.Diagnostics) bool {
-	s := resourceSettings(*m, diags)
+func (r *serverReachabilityResource) apply(ctx context.Context, m resourceModel, op operation, diags *diag.Diagnostics) (outcome, bool) {
+	s := resourceSettings(m, diags)
 	if diags.HasError() {
-		return false
+		return outcome{}, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, op.timeout)
 	defer cancel()
-	out, ok := r.data.verify(ctx, &m.commonModel, s, diags)
+	out, ok := r.data.verify(ctx, m.commonModel, s, diags)
 	if !ok {
-		return false
+		return out, false
 	}
 	if out.report.Reachable {
-		return true // the engine's one verdict: Reachable means no error
+		return out, true // the engine's one verdict: Reachable means no error
 	}
 	summary, detail := failureMessage(out.report, out.plan, op, out.err)
 	if m.OnFailure.ValueString() == "warn" && !errors.Is(out.err, context.Canceled) {
 		if problem := noVerdictProblem(out.report, op); problem != "" {
 			diags.AddError(summary, detail+"\n\non_failure is \"warn\", but the resource was not saved: "+problem)
-			return false
+			return out, false
 		}
 		diags.AddWarning(summary, detail+"\n\non_failure is \"warn\": the resource was saved with reachable = false.")
-		return true
+		return out, true
 	}
 	diags.AddError(summary, detail)
-	return false
+	return out, false
 }
 
 func (r *serverReachabilityResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -204,8 +204,7 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 	op := operation{name: "read", timeout: timeout, snapshot: true}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	check := m.commonModel // probe with a copy: state is kept as it is when the recheck passes
-	out, ok := r.data.verify(ctx, &check, s, &resp.Diagnostics)
+	out, ok := r.data.verify(ctx, m.commonModel, s, &resp.Diagnostics) // state is kept as it is when the recheck passes
 	switch {
 	case !ok:
 		return

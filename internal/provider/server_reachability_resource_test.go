@@ -11,9 +11,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -56,8 +56,8 @@ func TestApplyCancelledReturnsPartialResults(t *testing.T) {
 	var once sync.Once
 	var cancelledAt time.Time
 	r := &serverReachabilityResource{data: &providerData{
-		clock: verify.RealClock{},
-		limit: semaphore.NewWeighted(verify.DefaultConcurrency),
+		clock:   verify.RealClock{},
+		vantage: vantage.Local{},
 		attemptHook: func(verify.Event) {
 			once.Do(func() { cancelledAt = time.Now(); cancel() }) // the user presses Ctrl-C
 		},
@@ -66,7 +66,7 @@ func TestApplyCancelledReturnsPartialResults(t *testing.T) {
 	m.OnFailure = types.StringValue("warn")
 
 	var diags diag.Diagnostics
-	saved := r.apply(ctx, &m, operation{name: "create", timeout: time.Minute}, &diags)
+	out, saved := r.apply(ctx, m, operation{name: "create", timeout: time.Minute}, &diags)
 	returned := time.Now()
 	if saved {
 		t.Error("a cancelled verification was saved")
@@ -85,7 +85,7 @@ func TestApplyCancelledReturnsPartialResults(t *testing.T) {
 	if !strings.Contains(errs[0].Detail(), want) {
 		t.Errorf("detail lacks %q:\n%s", want, errs[0].Detail())
 	}
-	if n := len(m.Results.Elements()); n != 1 {
+	if n := len(out.report.Results); n != 1 {
 		t.Errorf("want the partial result row, got %d rows", n)
 	}
 }
@@ -98,22 +98,25 @@ func TestApplyWarnSavesUnreachable(t *testing.T) {
 	m := testModel(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(int64(port))})
 	m.OnFailure = types.StringValue("warn")
 	var diags diag.Diagnostics
-	if !r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
+	out, saved := r.apply(t.Context(), m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags)
+	if !saved {
 		t.Fatal("not saved")
 	}
 	if diags.HasError() || len(diags.Warnings()) != 1 || diags.Warnings()[0].Summary() != summaryNotReachable {
 		t.Fatalf("want one %q warning, got %v", summaryNotReachable, diags)
 	}
-	if m.Reachable.ValueBool() || m.ID.ValueString() != "127.0.0.1" || m.VerifiedAt.IsNull() {
-		t.Errorf("reachable %v, id %v, verified_at %v", m.Reachable, m.ID, m.VerifiedAt)
+	c := out.computed()
+	if reachable := attrAs[types.Bool](c, "reachable"); reachable.ValueBool() ||
+		attrAs[types.String](c, "id").ValueString() != "127.0.0.1" || out.at.IsZero() {
+		t.Errorf("reachable %v, computed %v", reachable, c)
 	}
 }
 
-// rowStatuses returns the status of each results row in m.
-func rowStatuses(t *testing.T, m resourceModel) []string {
+// rowStatuses returns the status of each results row of o.
+func rowStatuses(t *testing.T, o outcome) []string {
 	t.Helper()
 	var out []string
-	for _, e := range m.Results.Elements() {
+	for _, e := range attrAs[types.List](o.computed(), "results").Elements() {
 		obj, ok := e.(types.Object)
 		if !ok {
 			t.Fatalf("results element is a %T", e)
@@ -137,10 +140,11 @@ func TestApplyWarnClippedAttemptIsFiltered(t *testing.T) {
 	m := testModel(t, checkModel{Protocol: types.StringValue("stun"), Port: types.Int64Value(int64(port))})
 	m.OnFailure = types.StringValue("warn")
 	var diags diag.Diagnostics
-	if !r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
+	out, saved := r.apply(t.Context(), m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags)
+	if !saved {
 		t.Fatalf("not saved: %v", diags)
 	}
-	if got := rowStatuses(t, m); len(got) != 1 || got[0] != "filtered" {
+	if got := rowStatuses(t, out); len(got) != 1 || got[0] != "filtered" {
 		t.Errorf("statuses = %v, want [filtered]", got)
 	}
 }
@@ -158,8 +162,8 @@ func TestApplyWarnWithoutVerdictSavesNothing(t *testing.T) {
 	m.OnFailure = types.StringValue("warn")
 	m.MaxProbeRate = types.NumberValue(big.NewFloat(1)) // the second port's turn comes after 1s
 	var diags diag.Diagnostics
-	if r.apply(t.Context(), &m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags) {
-		t.Fatalf("saved a result without a status: %v", rowStatuses(t, m))
+	if out, saved := r.apply(t.Context(), m, operation{name: "create", timeout: 300 * time.Millisecond}, &diags); saved {
+		t.Fatalf("saved a result without a status: %v", rowStatuses(t, out))
 	}
 	errs := diags.Errors()
 	if len(errs) != 1 || errs[0].Summary() != summaryNotReachable {

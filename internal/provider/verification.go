@@ -2,33 +2,50 @@ package provider
 
 import (
 	"context"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
-// outcome is one verification: the plan that ran, its report, and Run's
-// error (non-nil when the context ended before every check passed).
+// outcome is one verification: the plan that ran, its report, the
+// vantage point's error (non-nil when the context ended before every check
+// passed), and when it finished.
 type outcome struct {
 	plan   verify.Plan
 	report verify.Report
 	err    error
+	at     time.Time
 }
 
-// verify builds the engine plan from m, runs it under ctx (whose deadline
-// is the operation's timeout) and stores the results in m. ok is false when
-// the plan could not be built (diags then say why).
-func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, diags *diag.Diagnostics) (outcome, bool) {
-	if d == nil {
-		d = &providerData{clock: verify.RealClock{}}
+// computed is the outcome as the attributes a verification sets, by name.
+func (o outcome) computed() map[string]attr.Value {
+	return map[string]attr.Value{
+		"id":          types.StringValue(o.plan.Host),
+		"reachable":   types.BoolValue(o.report.Reachable),
+		"verified_at": timetypes.NewRFC3339TimeValue(o.at.UTC()),
+		"results":     resultsValue(o.report.Results),
 	}
-	plan := buildPlan(*m, s, d.clock.Now, diags)
+}
+
+// verify builds the engine plan from m and runs it on the vantage point
+// under ctx, whose deadline is the operation's timeout. ok is false when the
+// plan could not be built (diags then say why).
+func (d *providerData) verify(ctx context.Context, m commonModel, s settings, diags *diag.Diagnostics) (outcome, bool) {
+	if d == nil {
+		d = &providerData{clock: verify.RealClock{}, vantage: vantage.Local{}}
+	}
+	plan := buildPlan(m, s, d.clock.Now, diags)
 	if diags.HasError() {
 		return outcome{plan: plan}, false
 	}
-	ctx = withLogFields(ctx, plan.Host)
+	ctx = withLogFields(ctx, plan.Host, d.vantage.Name())
 	tflog.Debug(ctx, "verifying media server", map[string]any{
 		"checks":          len(plan.Checks),
 		"ip_version":      string(plan.IPVersion),
@@ -36,11 +53,7 @@ func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, d
 		"poll_interval":   plan.Policy.Interval.String(),
 		"attempt_timeout": plan.Policy.AttemptTimeout.String(),
 	})
-	rep, err := verify.Run(ctx, plan, verify.Deps{
-		Clock:    d.clock,
-		Resolver: d.resolver,
-		Limit:    d.limit,
-		Rates:    d.rates,
+	rep, err := d.vantage.Verify(ctx, plan, vantage.Watcher{
 		Observer: tflogObserver{ctx: ctx, hook: d.attemptHook},
 		// Waiting is otherwise silent: TF_LOG_PROVIDER=INFO shows this.
 		Progress: func(rep verify.Report) { tflog.Info(ctx, progressLine(rep)) },
@@ -51,6 +64,5 @@ func (d *providerData) verify(ctx context.Context, m *commonModel, s settings, d
 		"addresses":   len(rep.Addresses),
 		"ended_early": err != nil,
 	})
-	m.setReport(rep, d.clock.Now())
-	return outcome{plan: plan, report: rep, err: err}, true
+	return outcome{plan: plan, report: rep, err: err, at: d.clock.Now()}, true
 }

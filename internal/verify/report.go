@@ -13,7 +13,9 @@ import (
 // here; it holds numbers, codes and the probes' own words, never prose of
 // the engine's.
 type Report struct {
-	Host string `json:"host"`
+	// Vantage names where the probes ran from, as on every row.
+	Vantage string `json:"vantage"`
+	Host    string `json:"host"`
 	// Addresses are the resolved addresses that were verified.
 	Addresses []netip.Addr `json:"addresses"`
 	// ResolveError is the last resolution failure when no address was
