@@ -33,6 +33,11 @@ func TestCancelIsNoVerdict(t *testing.T) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return STUN(ctx, tg, STUNOptions{Transport: "tcp"}) }, nil
 		}},
+		{"srt", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			p, received := testnet.SilentUDPReceived(t)
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return SRT(ctx, tg, SRTOptions{RTO: time.Second}) }, received
+		}},
 		{"tls", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{}) }, nil
