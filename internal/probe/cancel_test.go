@@ -32,6 +32,11 @@ func TestCancelIsNoVerdict(t *testing.T) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return STUN(ctx, tg, STUNOptions{Transport: "tcp"}) }, nil
 		}},
+		{"srt", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			p, received := testnet.SilentUDPReceived(t)
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return SRT(ctx, tg, SRTOptions{RTO: time.Second}) }, received
+		}},
 		{"tls", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{}) }, nil
@@ -44,6 +49,16 @@ func TestCancelIsNoVerdict(t *testing.T) {
 				ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS13})
 			tg := target("127.0.0.1", p)
 			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{RootCAs: pool}) }, handshook
+		}},
+		{"rtmp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return RTMP(ctx, tg, RTMPOptions{}) }, nil
+		}},
+		{"rtmps/after the TLS handshake", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			certPEM, keyPEM, pool := testnet.Cert(t)
+			p, handshook := testnet.TLSServerHandshook(t, &tls.Config{Certificates: []tls.Certificate{testnet.KeyPair(t, certPEM, keyPEM)}})
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return RTMP(ctx, tg, RTMPOptions{TLS: &TLSOptions{RootCAs: pool}}) }, handshook
 		}},
 		{"http", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))

@@ -138,6 +138,10 @@ func TestSilenceAfterConnect(t *testing.T) {
 	httpsProbe := func(ctx context.Context, tg Target) Result {
 		return HTTP(ctx, tg, HTTPOptions{TLS: true, RootCAs: pool})
 	}
+	rtmpProbe := func(ctx context.Context, tg Target) Result { return RTMP(ctx, tg, RTMPOptions{}) }
+	rtmpsProbe := func(ctx context.Context, tg Target) Result {
+		return RTMP(ctx, tg, RTMPOptions{TLS: &TLSOptions{RootCAs: pool}})
+	}
 	tests := []struct {
 		name   string
 		port   func(testing.TB) uint16
@@ -153,6 +157,10 @@ func TestSilenceAfterConnect(t *testing.T) {
 		{"https mute", mute, httpsProbe, 200 * time.Millisecond, StatusError, "connected, but no TLS answer within attempt_timeout"},
 		{"https mute after handshake", muteTLS, httpsProbe, 500 * time.Millisecond, StatusError, "connected, but no HTTP answer within attempt_timeout"},
 		{"https unanswered", testnet.UnansweredTCP, httpsProbe, 200 * time.Millisecond, StatusFiltered, "no answer before the deadline"},
+		{"rtmp mute", mute, rtmpProbe, 200 * time.Millisecond, StatusError, "connected, but no RTMP answer within attempt_timeout"},
+		{"rtmp unanswered", testnet.UnansweredTCP, rtmpProbe, 200 * time.Millisecond, StatusFiltered, "no answer before the deadline"},
+		{"rtmps mute", mute, rtmpsProbe, 200 * time.Millisecond, StatusError, "connected, but no TLS answer within attempt_timeout"},
+		{"rtmps mute after handshake", muteTLS, rtmpsProbe, 500 * time.Millisecond, StatusError, "connected, but no RTMP answer within attempt_timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package testnet
 
 import (
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -62,6 +63,51 @@ func scriptedUDPOn(tb testing.TB, ip string, reply func(i int, req []byte) [][]b
 // the client never sees a reset. Connections are cut at cleanup.
 func TCPBanner(tb testing.TB, banner []byte) uint16 {
 	tb.Helper()
+	return serveConns(tb, func(c net.Conn) {
+		if _, err := c.Write(banner); err != nil {
+			return // the client left first
+		}
+		drain(c)
+	})
+}
+
+// ScriptedTCP answers every connection on 127.0.0.1 with whatever reply
+// returns for the client's first n bytes (nothing, garbage, a short or a
+// right answer), then hangs up when hangUp is set and otherwise reads until
+// the client hangs up. A client that sends fewer than n bytes gets no
+// answer. Connections are cut at cleanup. reply may run on several
+// goroutines at once; req is only valid during the call.
+func ScriptedTCP(tb testing.TB, n int, reply func(req []byte) (answer []byte, hangUp bool)) uint16 {
+	tb.Helper()
+	return serveConns(tb, func(c net.Conn) {
+		req := make([]byte, n)
+		if _, err := io.ReadFull(c, req); err != nil {
+			return
+		}
+		answer, hangUp := reply(req)
+		if _, err := c.Write(answer); err != nil || hangUp {
+			return // everything sent was read: the close is a FIN, not a reset
+		}
+		drain(c)
+	})
+}
+
+// drain reads from c until the client hangs up or cleanup cuts c.
+func drain(c net.Conn) {
+	buf := make([]byte, 512)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// serveConns runs handle on its own goroutine for every connection to a
+// new 127.0.0.1 listener, closing each connection when handle returns.
+// Cleanup closes the listener, cuts the connections still open and waits
+// for every handler.
+func serveConns(tb testing.TB, handle func(net.Conn)) uint16 {
+	tb.Helper()
 	ln := listen(tb, loopback4)
 	var (
 		mu     sync.Mutex
@@ -83,15 +129,7 @@ func TCPBanner(tb testing.TB, banner []byte) uint16 {
 			mu.Unlock()
 			wg.Go(func() {
 				defer c.Close()
-				if _, err := c.Write(banner); err != nil {
-					return // the client left first
-				}
-				buf := make([]byte, 512)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
+				handle(c)
 			})
 		}
 	})
