@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,25 @@ func TestCancelIsNoVerdict(t *testing.T) {
 				ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS13})
 			tg := target("127.0.0.1", p)
 			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{RootCAs: pool}) }, handshook
+		}},
+		{"sip/udp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			p, received := testnet.SilentUDPReceived(t)
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return SIP(ctx, tg, SIPOptions{}) }, received
+		}},
+		{"sip/udp after a provisional answer", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			trying := make(chan struct{})
+			var once sync.Once
+			p := testnet.ScriptedUDP(t, func(_ int, req []byte) [][]byte {
+				defer once.Do(func() { close(trying) })
+				return sipAnswers(t, req, "100 Trying")
+			})
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return SIP(ctx, tg, SIPOptions{}) }, trying
+		}},
+		{"sip/tcp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return SIP(ctx, tg, SIPOptions{Transport: "tcp"}) }, nil
 		}},
 		{"http", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
