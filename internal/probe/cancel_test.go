@@ -66,6 +66,10 @@ func TestCancelIsNoVerdict(t *testing.T) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return SIP(ctx, tg, SIPOptions{Transport: "tcp"}) }, nil
 		}},
+		{"rtsp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return RTSP(ctx, tg, RTSPOptions{}) }, nil
+		}},
 		{"http", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return HTTP(ctx, tg, HTTPOptions{}) }, nil

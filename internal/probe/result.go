@@ -72,7 +72,7 @@ func (t Target) Address() string {
 
 // Result is what one probe attempt learned.
 type Result struct {
-	Protocol  string // "tcp", "stun", "tls", "http", "https", "sip"
+	Protocol  string // "tcp", "stun", "tls", "http", "https", "sip", "rtsp", "rtsps"
 	Transport string // "tcp" or "udp"; for "sip" also "tls"
 	Host      string // the name the user wrote
 	Address   string // the ip:port dialed
@@ -88,7 +88,7 @@ type Result struct {
 	// MappedAddress is the STUN (XOR-)MAPPED-ADDRESS: how the server saw us.
 	MappedAddress string
 	// Detail is protocol information worth showing even when open: the TLS
-	// version and certificate expiry, the HTTP or SIP status line, a STUN
-	// error code.
+	// version and certificate expiry, the HTTP, SIP or RTSP status line, a
+	// STUN error code.
 	Detail string
 }

@@ -20,6 +20,9 @@ func TestRealServersStopAtCleanup(t *testing.T) {
 			func(tg probe.Target) probe.Result {
 				return probe.SIP(probeCtx(t, 5*time.Second), tg, probe.SIPOptions{Transport: "tcp"})
 			}},
+		{"gst-rtsp-server", testnet.RTSPServer, func(tg probe.Target) probe.Result {
+			return probe.RTSP(probeCtx(t, 5*time.Second), tg, probe.RTSPOptions{})
+		}},
 	}
 	for _, tt := range tests {
 		var port uint16
