@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,6 +60,29 @@ func TestCancelIsNoVerdict(t *testing.T) {
 			p, handshook := testnet.TLSServerHandshook(t, &tls.Config{Certificates: []tls.Certificate{testnet.KeyPair(t, certPEM, keyPEM)}})
 			tg := target("127.0.0.1", p)
 			return func(ctx context.Context) Result { return RTMP(ctx, tg, RTMPOptions{TLS: &TLSOptions{RootCAs: pool}}) }, handshook
+		}},
+		{"sip/udp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			p, received := testnet.SilentUDPReceived(t)
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return SIP(ctx, tg, SIPOptions{}) }, received
+		}},
+		{"sip/udp after a provisional answer", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			trying := make(chan struct{})
+			var once sync.Once
+			p := testnet.ScriptedUDP(t, func(_ int, req []byte) [][]byte {
+				defer once.Do(func() { close(trying) })
+				return sipAnswers(t, req, "100 Trying")
+			})
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return SIP(ctx, tg, SIPOptions{}) }, trying
+		}},
+		{"sip/tcp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return SIP(ctx, tg, SIPOptions{Transport: "tcp"}) }, nil
+		}},
+		{"rtsp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return RTSP(ctx, tg, RTSPOptions{}) }, nil
 		}},
 		{"http", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))

@@ -75,8 +75,8 @@ func (t Target) Address() string {
 // cross a wire (see the JSON round trip test): the underlying error is kept
 // as its text.
 type Result struct {
-	Protocol  string `json:"protocol"`  // "tcp", "stun", "tls", "http", "https"
-	Transport string `json:"transport"` // "tcp" or "udp"
+	Protocol  string `json:"protocol"`  // "tcp", "stun", "tls", "http", "https", "sip", "rtsp", "rtsps", "rtmp", "rtmps", "srt"
+	Transport string `json:"transport"` // "tcp" or "udp"; for "sip" also "tls"
 	Host      string `json:"host"`      // the name the user wrote
 	Address   string `json:"address"`   // the ip:port dialed
 	Status    Status `json:"status"`
@@ -94,7 +94,8 @@ type Result struct {
 	// MappedAddress is the STUN (XOR-)MAPPED-ADDRESS: how the server saw us.
 	MappedAddress string `json:"mapped_address,omitempty"`
 	// Detail is protocol information worth showing even when open: the TLS
-	// version and certificate expiry, the HTTP status line, a STUN error code.
+	// version and certificate expiry, the HTTP, SIP or RTSP status line, a
+	// STUN error code.
 	Detail string `json:"detail,omitempty"`
 }
 

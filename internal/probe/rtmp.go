@@ -193,13 +193,13 @@ func (h *rtmpHandshake) fail(err error, got int) Result {
 	case got == 0 && r.mute(true, "RTMP"):
 		// Connected, and not a byte back: a mute service.
 	case r.Status == StatusFiltered:
-		r.Status = StatusError
+		r.Status, r.Code = StatusError, CodeWrongAnswer
 		r.Cause = fmt.Sprintf("RTMP handshake incomplete: %d of %d bytes of S0+S1+S2 within attempt_timeout", got, rtmpAnswerSize)
 	case r.Status != StatusError:
 	case h.p.certRequested.Load() && certRefused(err):
 		// The refusal of our missing client certificate came late, in
 		// place of S0.
-		r.Cause = CauseClientCert
+		r.Code, r.Cause = CodeClientCert, CauseClientCert
 	case (hungUp(err) || errors.Is(err, syscall.EPIPE)) && got == 0:
 		r.Cause = "connection closed without an RTMP answer"
 	case hungUp(err):

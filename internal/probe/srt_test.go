@@ -1,10 +1,8 @@
 package probe
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -77,8 +75,8 @@ func TestSRTPorts(t *testing.T) {
 			if !strings.HasPrefix(r.Cause, tt.cause) {
 				t.Errorf("Cause = %q, want prefix %q", r.Cause, tt.cause)
 			}
-			if tt.status == StatusClosed && !errors.Is(r.Err, syscall.ECONNREFUSED) {
-				t.Errorf("Err = %v, want ECONNREFUSED", r.Err)
+			if tt.status == StatusClosed && r.Code != CodeRefused {
+				t.Errorf("Code = %q (%s), want %q", r.Code, r.Error, CodeRefused)
 			}
 			if tt.status == StatusFiltered && r.RTT != 0 {
 				t.Errorf("RTT = %v for silence", r.RTT)

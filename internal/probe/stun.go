@@ -244,13 +244,18 @@ func plural(n int, word string) string {
 
 // printable makes server-supplied bytes safe and short for a message.
 func printable(b []byte) string {
-	if len(b) > maxReason {
-		b = b[:maxReason]
+	return printableN(string(b), maxReason)
+}
+
+// printableN is printable with a bound of n bytes.
+func printableN(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
 	}
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == 0xfffd {
 			return -1
 		}
 		return r
-	}, strings.ToValidUTF8(string(b), ""))
+	}, strings.ToValidUTF8(s, ""))
 }

@@ -49,7 +49,7 @@ func NginxRTMP(tb testing.TB) uint16 {
 	if err := os.WriteFile(conf, fmt.Appendf(nil, nginxRTMPConf, module, addr), 0o600); err != nil {
 		tb.Fatalf("testnet: nginx config: %v", err)
 	}
-	s := startServer(tb, "nginx-rtmp", bin, dir,
+	s := startProcess(tb, dir, nil, bin,
 		"-p", dir+"/", "-c", conf, "-e", "stderr",
 		"-g", "daemon off; master_process off; error_log stderr notice; pid "+filepath.Join(dir, "nginx.pid")+";")
 	s.waitReady(tb, func() bool { return answersRTMP(tb, addr) })

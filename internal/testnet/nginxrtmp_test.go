@@ -15,7 +15,7 @@ func TestNginxRTMPStopsAtCleanup(t *testing.T) {
 	t.Run("running", func(t *testing.T) {
 		p = testnet.NginxRTMP(t)
 		if r := probe.RTMP(probeCtx(t, 5*time.Second), at(p), probe.RTMPOptions{}); r.Status != probe.StatusOpen {
-			t.Errorf("RTMP: %s (%s: %v)", r.Status, r.Cause, r.Err)
+			t.Errorf("RTMP: %s (%s: %v)", r.Status, r.Cause, r.Error)
 		}
 	})
 	if p == 0 {

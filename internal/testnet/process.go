@@ -1,34 +1,156 @@
 package testnet
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// Real media servers (nginx-rtmp, srt-live-transmit) run as foreground child
-// processes of the test: started on a free loopback port with a config in
-// tb.TempDir(), killed by PID and waited for at cleanup.
 const (
-	// readyTimeout bounds the wait for a started server to answer.
-	readyTimeout = 10 * time.Second
-	// readyPoll is how often a server that refused is asked again.
-	readyPoll = 10 * time.Millisecond
-	// keepOutput is how much of a server's output is kept for failure
-	// messages: its last bytes.
-	keepOutput = 8 << 10
+	// serverStartTimeout bounds how long a real server may take to answer
+	// after it was started.
+	serverStartTimeout = 15 * time.Second
+	// serverStopTimeout is how long a server gets to exit on SIGTERM
+	// before its process group is killed.
+	serverStopTimeout = 5 * time.Second
+	// serverPoll is how often a starting server is asked whether it is up.
+	serverPoll = 20 * time.Millisecond
+	// maxServerLog bounds the output kept to show when a test fails.
+	maxServerLog = 64 << 10
 )
 
-// server is a child process a helper started.
-type server struct {
+// process is a real server started by a test: in the foreground, in a
+// process group of its own so that its workers go with it, its output kept
+// to show when the test fails.
+type process struct {
 	name   string
-	cmd    *exec.Cmd
-	out    *tailBuffer
+	out    *headBuffer
 	exited chan struct{} // closed once Wait returned
+	err    error         // Wait's, valid once exited is closed
+}
+
+// startProcess runs path with args in dir. stdout, when set, receives the
+// process's standard output; otherwise it goes to the kept log with
+// standard error. At cleanup the process group gets SIGTERM; after
+// serverStopTimeout the server is killed, and it is always waited for.
+func startProcess(tb testing.TB, dir string, stdout io.Writer, path string, args ...string) *process {
+	tb.Helper()
+	out := &headBuffer{max: maxServerLog}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = out, out
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	// Setpgid: SIGTERM reaches the server's workers too. Pdeathsig: a test
+	// binary that dies without cleanup (a timeout panic) takes the server
+	// with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	// Then Wait kills the leader and stops waiting for output.
+	cmd.WaitDelay = serverStopTimeout
+	if err := cmd.Start(); err != nil {
+		cancel()
+		tb.Fatalf("testnet: start %s: %v", path, err)
+	}
+	pgid := cmd.Process.Pid
+	p := &process{name: path, out: out, exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		<-p.exited
+		// Workers that outlived their leader.
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		if tb.Failed() {
+			tb.Logf("testnet: output of %s %v:\n%s", path, args, out.String())
+		}
+	})
+	return p
+}
+
+// waitUntil calls ready every serverPoll until it reports true, the
+// process exits, or serverStartTimeout passes. It returns nil once ready,
+// or why the server is not up.
+func (p *process) waitUntil(ctx context.Context, ready func(context.Context) bool) error {
+	ctx, cancel := context.WithTimeout(ctx, serverStartTimeout)
+	defer cancel()
+	tick := time.NewTicker(serverPoll)
+	defer tick.Stop()
+	for {
+		if ready(ctx) {
+			return nil
+		}
+		select {
+		case <-p.exited:
+			return errExited{p.err}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// errExited is a server that exited before it answered.
+type errExited struct{ err error }
+
+func (e errExited) Error() string {
+	if e.err == nil {
+		return "exited before answering"
+	}
+	return "exited before answering: " + e.err.Error()
+}
+
+func exited(err error) bool {
+	var e errExited
+	return errors.As(err, &e)
+}
+
+// headBuffer keeps the first max bytes written to it, safe for the
+// concurrent writes of a process's stdout and stderr.
+type headBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (b *headBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (b *headBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// exitCode is the process's exit status once it exited, or -1.
+func (p *process) exitCode() int {
+	select {
+	case <-p.exited:
+	default:
+		return -1
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
 }
 
 // lookBinary finds a server binary on PATH or at one of the given absolute
@@ -48,81 +170,11 @@ func lookBinary(tb testing.TB, name, pkg string, paths ...string) string {
 	return ""
 }
 
-// startServer runs bin with args in dir, in the foreground, until cleanup,
-// which kills it by PID and waits for it. Its output is kept for failure
-// messages.
-func startServer(tb testing.TB, name, bin, dir string, args ...string) *server {
+// waitReady is waitUntil for a ready check that needs no context: it fails
+// the test, quoting the server's output, when the server does not come up.
+func (p *process) waitReady(tb testing.TB, ready func() bool) {
 	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	// Cancelling ctx kills the process (cmd.Cancel defaults to
-	// Process.Kill, by PID); cleanup then waits for it.
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	out := &tailBuffer{max: keepOutput}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = childAttr()
-	if err := cmd.Start(); err != nil {
-		cancel()
-		tb.Fatalf("testnet: start %s: %v", name, err)
+	if err := p.waitUntil(tb.Context(), func(context.Context) bool { return ready() }); err != nil {
+		tb.Fatalf("testnet: %s did not answer: %v; its output:\n%s", p.name, err, p.out)
 	}
-	s := &server{name: name, cmd: cmd, out: out, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait() // the exit status is expected: we killed it
-		close(s.exited)
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		<-s.exited
-	})
-	return s
-}
-
-// waitReady calls ready every readyPoll until it reports true, and fails the
-// test, quoting the server's output, when the server exits first or
-// readyTimeout passes. ready must return within about readyPoll.
-func (s *server) waitReady(tb testing.TB, ready func() bool) {
-	tb.Helper()
-	deadline := time.NewTimer(readyTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(readyPoll)
-	defer tick.Stop()
-	// readyTimeout / readyPoll rounds at most, plus one for the first try.
-	for range readyTimeout/readyPoll + 1 {
-		if ready() {
-			return
-		}
-		select {
-		case <-s.exited:
-			tb.Fatalf("testnet: %s exited before it answered (%v); its output:\n%s", s.name, s.cmd.ProcessState, s.out)
-		case <-deadline.C:
-			tb.Fatalf("testnet: %s did not answer within %s; its output:\n%s", s.name, readyTimeout, s.out)
-		case <-tick.C:
-		}
-	}
-	tb.Fatalf("testnet: %s did not answer after %d tries; its output:\n%s", s.name, readyTimeout/readyPoll+1, s.out)
-}
-
-// tailBuffer keeps the last max bytes written to it; it is safe for the
-// process's copy goroutines and a failing test to use at once.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.b))
 }

@@ -1,6 +1,8 @@
 package testnet
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net"
 	"sync"
@@ -141,6 +143,91 @@ func serveConns(tb testing.TB, handle func(net.Conn)) uint16 {
 			_ = c.Close()
 		}
 		mu.Unlock()
+		wg.Wait()
+	})
+	return port(ln.Addr())
+}
+
+// ScriptedUDPFrom is ScriptedUDP whose replies leave from another loopback
+// address, from (such as "127.0.0.2"), on the same port: what a prober sees
+// from a multihomed server that answers from the wrong address, or from a
+// spoofer. A prober must not count them.
+func ScriptedUDPFrom(tb testing.TB, from string, reply func(i int, req []byte) [][]byte) uint16 {
+	tb.Helper()
+	pc := listenPacket(tb, loopback4)
+	out, err := bindUDP(tb, from, port(pc.LocalAddr()))
+	if err != nil {
+		_ = pc.Close()
+		tb.Fatalf("testnet: ScriptedUDPFrom: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for i := 0; ; i++ {
+			n, client, err := pc.ReadFrom(buf)
+			if err != nil {
+				return // closed by cleanup
+			}
+			for _, b := range reply(i, buf[:n]) {
+				if _, err := out.WriteTo(b, client); err != nil {
+					tb.Errorf("testnet: ScriptedUDPFrom write to %s: %v", client, err)
+				}
+			}
+		}
+	}()
+	tb.Cleanup(func() {
+		_ = pc.Close()
+		_ = out.Close()
+		<-done
+	})
+	return port(pc.LocalAddr())
+}
+
+// maxRequestHead bounds what TCPReplies reads of one request.
+const maxRequestHead = 64 << 10
+
+// TCPReplies answers each connection on 127.0.0.1 once: it reads the
+// request's head (up to the empty line that ends it, as in HTTP, SIP or
+// RTSP), writes whatever reply returns for it (nothing, garbage, a wrong or
+// a right answer), then reads until the client hangs up. Connections are
+// cut at cleanup. reply may run on several goroutines at once.
+func TCPReplies(tb testing.TB, reply func(head []byte) []byte) uint16 {
+	tb.Helper()
+	ln := listen(tb, loopback4)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return // closed by cleanup
+			}
+			wg.Go(func() {
+				defer c.Close()
+				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+				defer stop()
+				var head []byte
+				buf := make([]byte, 4096)
+				for !bytes.Contains(head, []byte("\r\n\r\n")) {
+					n, err := c.Read(buf)
+					if err != nil || len(head)+n > maxRequestHead {
+						return
+					}
+					head = append(head, buf[:n]...)
+				}
+				if out := reply(head); len(out) > 0 {
+					if _, err := c.Write(out); err != nil {
+						return // the client left first
+					}
+				}
+				_, _ = io.Copy(io.Discard, c)
+			})
+		}
+	})
+	tb.Cleanup(func() {
+		cancel()
+		_ = ln.Close()
 		wg.Wait()
 	})
 	return port(ln.Addr())

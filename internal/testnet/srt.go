@@ -22,14 +22,14 @@ func SRTListener(tb testing.TB, options ...string) uint16 {
 	p := freePorts(tb, "udp", 1)
 	addr := net.JoinHostPort(loopback4, strconv.Itoa(int(p)))
 	uri := "srt://" + addr + "?" + strings.Join(append([]string{"mode=listener"}, options...), "&")
-	s := startServer(tb, "srt-live-transmit", bin, tb.TempDir(), uri, "file://con")
+	s := startProcess(tb, tb.TempDir(), nil, bin, uri, "file://con")
 	s.waitReady(tb, func() bool { return answersSRT(tb, addr) })
 	return p
 }
 
 // answersSRT reports whether addr answers an SRT induction request with an
 // SRT handshake. A refusal (ICMP port unreachable) returns at once; a bound
-// port gets readyPoll to answer.
+// port gets serverPoll to answer.
 func answersSRT(tb testing.TB, addr string) bool {
 	var d net.Dialer
 	c, err := d.DialContext(tb.Context(), "udp", addr)
@@ -37,7 +37,7 @@ func answersSRT(tb testing.TB, addr string) bool {
 		return false
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(readyPoll))
+	_ = c.SetDeadline(time.Now().Add(serverPoll))
 	if _, err := c.Write(srtInduction()); err != nil {
 		return false
 	}

@@ -16,7 +16,7 @@ func TestSRTListenerStopsAtCleanup(t *testing.T) {
 	t.Run("running", func(t *testing.T) {
 		p = testnet.SRTListener(t)
 		if r := probe.SRT(probeCtx(t, 5*time.Second), at(p), probe.SRTOptions{}); r.Status != probe.StatusOpen {
-			t.Errorf("SRT: %s (%s: %v)", r.Status, r.Cause, r.Err)
+			t.Errorf("SRT: %s (%s: %v)", r.Status, r.Cause, r.Error)
 		}
 	})
 	if p == 0 {
