@@ -94,19 +94,19 @@ func TestBuildRefusesWhatTheRegistryDoesNot(t *testing.T) {
 		t.Errorf("tls over udp: %v", err)
 	}
 	if _, err := (check.Spec{Protocol: "sctp", Port: 1}).Build(nil); err == nil ||
-		err.Error() != `unknown protocol "sctp" (want tcp, stun, tls, http, https)` {
+		err.Error() != `unknown protocol "sctp" (want tcp, stun, tls, http, https, sip, rtsp, rtsps, rtmp, rtmps, srt)` {
 		t.Errorf("sctp: %v", err)
 	}
-	if got := check.WithOption(check.OptPath); !slices.Equal(got, []string{"http", "https"}) {
+	if got := check.WithOption(check.OptPath); !slices.Equal(got, []string{"http", "https", "rtsp", "rtsps"}) {
 		t.Errorf("WithOption(path) = %v", got)
 	}
-	if got := check.WithTransports(); !slices.Equal(got, []string{"stun"}) {
+	if got := check.WithTransports(); !slices.Equal(got, []string{"stun", "sip"}) {
 		t.Errorf("WithTransports() = %v", got)
 	}
 }
 
 func TestTransportsListEveryTransportOnce(t *testing.T) {
-	if got := check.Transports(); !slices.Equal(got, []string{"udp", "tcp"}) {
+	if got := check.Transports(); !slices.Equal(got, []string{"udp", "tcp", "tls"}) {
 		t.Errorf("Transports() = %v", got)
 	}
 }

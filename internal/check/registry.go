@@ -26,6 +26,9 @@ type Protocol struct {
 	// ErrorHint is the likely cause of an "error" status, for messages:
 	// something answered, but not as this protocol should.
 	ErrorHint string
+	// TLSTransport, when set, is the one transport over which the protocol
+	// speaks TLS; the TLS options apply only with it.
+	TLSTransport string
 }
 
 // ProbeInput is what Build hands a protocol's Probe.
@@ -51,7 +54,10 @@ var (
 )
 
 // registry holds every protocol, in the order the docs list them.
-var registry = []Protocol{
+var registry = append(webProtocols, mediaProtocols...)
+
+// webProtocols: the network and web checks.
+var webProtocols = []Protocol{
 	{
 		Name:       "tcp",
 		Summary:    "`tcp` (handshake completes)",
@@ -78,8 +84,7 @@ var registry = []Protocol{
 		Transports: []string{"tcp"},
 		Options:    tlsOptions,
 		Probe: func(in ProbeInput) ProbeFunc {
-			o := probe.TLSOptions{ServerName: in.Options.ServerName, RootCAs: in.RootCAs,
-				MinValidity: in.Options.MinCertValidity, Now: in.Now}
+			o := tlsProbeOptions(in)
 			return func(ctx context.Context, t probe.Target) probe.Result { return probe.TLS(ctx, t, o) }
 		},
 		ErrorHint: "likely a certificate problem (name, chain or expiry: see server_name, ca_cert_pem and " +
@@ -101,6 +106,85 @@ var registry = []Protocol{
 		Probe:      httpProbe(true),
 		ErrorHint:  "likely the server answered with another status than expect_status, or a different service is on that port",
 	},
+}
+
+// media protocols: SIP, RTSP, RTMP and SRT, each proven by its first
+// exchange, leaving no session behind.
+var mediaProtocols = []Protocol{
+	{
+		Name: "sip",
+		Summary: "`sip` (an OPTIONS request gets a SIP response with our Call-ID and CSeq: any status, " +
+			"such as 200, 401 or 404, unless `expect_status` is set)",
+		Transports:   []string{"udp", "tcp", "tls"},
+		Options:      append(slices.Clone(tlsOptions), OptExpectStatus),
+		TLSTransport: "tls",
+		Probe: func(in ProbeInput) ProbeFunc {
+			o := probe.SIPOptions{Transport: in.Transport, ExpectStatus: in.Options.ExpectStatus, TLSOptions: tlsProbeOptions(in)}
+			return func(ctx context.Context, t probe.Target) probe.Result { return probe.SIP(ctx, t, o) }
+		},
+		ErrorHint: "likely a different service answered on that port, or the SIP server answered with another " +
+			"status than expect_status",
+	},
+	{
+		Name:       "rtsp",
+		Summary:    "`rtsp` (an RTSP OPTIONS request for `path` gets any RTSP status with our CSeq, 401 included)",
+		Transports: []string{"tcp"},
+		Options:    []string{OptPath},
+		Probe:      rtspProbe(false),
+		ErrorHint:  "likely a different service answered on that port",
+	},
+	{
+		Name:       "rtsps",
+		Summary:    "`rtsps` (as `rtsp`, over verified TLS)",
+		Transports: []string{"tcp"},
+		Options:    append(slices.Clone(tlsOptions), OptPath),
+		Probe:      rtspProbe(true),
+		ErrorHint: "likely a certificate problem (see server_name, ca_cert_pem and min_cert_validity) or a " +
+			"different service on that port",
+	},
+	{
+		Name:       "rtmp",
+		Summary:    "`rtmp` (the RTMP version 3 handshake completes; no stream is opened)",
+		Transports: []string{"tcp"},
+		Probe: func(ProbeInput) ProbeFunc {
+			return func(ctx context.Context, t probe.Target) probe.Result { return probe.RTMP(ctx, t, probe.RTMPOptions{}) }
+		},
+		ErrorHint: "likely a different service answered on that port (or it expects rtmps)",
+	},
+	{
+		Name:       "rtmps",
+		Summary:    "`rtmps` (as `rtmp`, over verified TLS)",
+		Transports: []string{"tcp"},
+		Options:    tlsOptions,
+		Probe: func(in ProbeInput) ProbeFunc {
+			o := probe.RTMPOptions{TLS: new(tlsProbeOptions(in))}
+			return func(ctx context.Context, t probe.Target) probe.Result { return probe.RTMP(ctx, t, o) }
+		},
+		ErrorHint: "likely a certificate problem (see server_name, ca_cert_pem and min_cert_validity) or a " +
+			"service on that port that does not speak RTMP over TLS",
+	},
+	{
+		Name: "srt",
+		Summary: "`srt` (an SRT caller's induction request gets the listener's induction response; the " +
+			"connection is never concluded)",
+		Transports: []string{"udp"},
+		Probe: func(ProbeInput) ProbeFunc {
+			return func(ctx context.Context, t probe.Target) probe.Result { return probe.SRT(ctx, t, probe.SRTOptions{}) }
+		},
+		ErrorHint: "likely a different service answered on that port, or an SRT listener older than SRT 1.3",
+	},
+}
+
+func tlsProbeOptions(in ProbeInput) probe.TLSOptions {
+	return probe.TLSOptions{ServerName: in.Options.ServerName, RootCAs: in.RootCAs,
+		MinValidity: in.Options.MinCertValidity, Now: in.Now}
+}
+
+func rtspProbe(tls bool) func(ProbeInput) ProbeFunc {
+	return func(in ProbeInput) ProbeFunc {
+		o := probe.RTSPOptions{TLS: tls, Path: in.Options.Path, TLSOptions: tlsProbeOptions(in)}
+		return func(ctx context.Context, t probe.Target) probe.Result { return probe.RTSP(ctx, t, o) }
+	}
 }
 
 func httpProbe(tls bool) func(ProbeInput) ProbeFunc {

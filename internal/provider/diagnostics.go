@@ -210,7 +210,11 @@ func lastCause(r verify.CheckResult, single bool) string {
 
 // likelyFix names the likely cause of the row's status.
 func likelyFix(r verify.CheckResult) string {
-	where := strings.ToUpper(r.Transport) + " " + statusPortsLabel(r)
+	transport := r.Transport
+	if transport == "tls" {
+		transport = "tcp" // the firewall sees TCP
+	}
+	where := strings.ToUpper(transport) + " " + statusPortsLabel(r)
 	switch r.Status {
 	case probe.StatusOpen:
 		// The row's ports answered, but not consecutive_successes times in a row.

@@ -202,6 +202,7 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 func checkAttributes() map[string]schema.Attribute {
 	tlsOnly := onlyFor(check.WithOption(check.OptServerName))
 	httpOnly := onlyFor(check.WithOption(check.OptPath))
+	tlsOnly += " For `sip`, only with `transport = \"tls\"`."
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{
 			Optional: true,
@@ -275,14 +276,18 @@ func checkAttributes() map[string]schema.Attribute {
 		},
 		"path": schema.StringAttribute{
 			Optional:            true,
-			MarkdownDescription: "Path and query to GET, starting with `/`. Defaults to `/`." + httpOnly,
+			MarkdownDescription: "For `http` and `https`, the path and query to GET, starting with `/` (default " +
+				"`/`); for `rtsp` and `rtsps`, the path of the RTSP URL in the OPTIONS request (default none)." +
+				httpOnly,
 			Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`),
 				`must start with "/"`)},
 		},
 		"expect_status": schema.Int64Attribute{
 			Optional:            true,
-			MarkdownDescription: "HTTP status code that counts as success, 100 to 599. Defaults to `200`." + httpOnly,
-			Validators:          []validator.Int64{int64validator.Between(100, 599)},
+			MarkdownDescription: "Status code that counts as success: for `http` and `https`, 100 to 599 (default " +
+				"`200`); for `sip`, 100 to 699 (default: any SIP response proves a SIP stack, 401 and 404 " +
+				"included)." + onlyFor(check.WithOption(check.OptExpectStatus)),
+			Validators: []validator.Int64{int64validator.Between(100, 699)},
 		},
 	}
 }

@@ -97,9 +97,53 @@ func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
 					p, quoteList(o.protocols), at.AtName("protocol"), proto, o.name))
 		}
 		validateTransport(at, proto, c.Transport, diags)
+		if p, ok := check.Lookup(proto); ok {
+			validateTLSTransport(at, c, p, diags)
+		}
+		validateExpectStatus(at, c, diags)
 	}
 	validatePorts(at, c, diags)
 	validatePortCount(at, c, diags)
+}
+
+// validateTLSTransport refuses TLS options on a protocol whose TLS is one of
+// its transports (sip over tls) when another transport is chosen.
+func validateTLSTransport(at path.Path, c checkModel, p check.Protocol, diags *diag.Diagnostics) {
+	if p.TLSTransport == "" || c.Transport.IsUnknown() || c.Transport.ValueString() == p.TLSTransport {
+		return
+	}
+	transport := c.Transport.ValueString()
+	if transport == "" {
+		transport = p.Transports[0]
+	}
+	for _, o := range protocolOptions {
+		if !slices.Contains(tlsOptionNames, o.name) || o.value(c).IsNull() {
+			continue
+		}
+		diags.AddAttributeError(at.AtName(o.name), "TLS option without TLS",
+			fmt.Sprintf("Attribute %s applies to protocol %q only with %s = %q, but the transport is %q. "+
+				"Set transport = %q, or remove %s.", at.AtName(o.name), p.Name, at.AtName("transport"),
+				p.TLSTransport, transport, p.TLSTransport, o.name))
+	}
+}
+
+// tlsOptionNames are the options that configure TLS.
+var tlsOptionNames = []string{check.OptServerName, check.OptCACertPEM, check.OptMinCertValidity}
+
+// maxHTTPStatus is the largest HTTP status; SIP's go to 699.
+const maxHTTPStatus = 599
+
+// validateExpectStatus keeps an HTTP check's expect_status within HTTP's
+// range; the schema allows SIP's wider one.
+func validateExpectStatus(at path.Path, c checkModel, diags *diag.Diagnostics) {
+	proto := c.Protocol.ValueString()
+	if (proto != "http" && proto != "https") || c.ExpectStatus.IsNull() || c.ExpectStatus.IsUnknown() ||
+		c.ExpectStatus.ValueInt64() <= maxHTTPStatus {
+		return
+	}
+	diags.AddAttributeError(at.AtName("expect_status"), "Not an HTTP status",
+		fmt.Sprintf("Attribute %s must be between 100 and %d for protocol %q, got: %d.",
+			at.AtName("expect_status"), maxHTTPStatus, proto, c.ExpectStatus.ValueInt64()))
 }
 
 // validateTransport refuses a transport that the protocol does not run over.
