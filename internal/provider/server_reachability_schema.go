@@ -275,7 +275,7 @@ func checkAttributes() map[string]schema.Attribute {
 			Validators: []validator.String{validators.DurationAtLeast(0)},
 		},
 		"path": schema.StringAttribute{
-			Optional:            true,
+			Optional: true,
 			MarkdownDescription: "For `http` and `https`, the path and query to GET, starting with `/` (default " +
 				"`/`); for `rtsp` and `rtsps`, the path of the RTSP URL in the OPTIONS request (default none)." +
 				httpOnly,
@@ -283,7 +283,7 @@ func checkAttributes() map[string]schema.Attribute {
 				`must start with "/"`)},
 		},
 		"expect_status": schema.Int64Attribute{
-			Optional:            true,
+			Optional: true,
 			MarkdownDescription: "Status code that counts as success: for `http` and `https`, 100 to 599 (default " +
 				"`200`); for `sip`, 100 to 699 (default: any SIP response proves a SIP stack, 401 and 404 " +
 				"included)." + onlyFor(check.WithOption(check.OptExpectStatus)),
