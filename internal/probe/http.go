@@ -125,13 +125,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 
 	r.Detail = "HTTP " + strconv.Itoa(resp.StatusCode)
 	if o.TLS && resp.TLS != nil {
-		certDetail, problem := certCheck(*resp.TLS, o.MinValidity, o.Now)
-		if certDetail != "" {
-			r.Detail += "; " + certDetail
-		}
-		if problem != nil {
-			r.wrong(start, problem.Error(), problem)
-			r.Code = CodeCertificate
+		if !r.judgeCert(*resp.TLS, TLSOptions{MinValidity: o.MinValidity, Now: o.Now}, start) {
 			r.RTT = rtt
 			return r
 		}

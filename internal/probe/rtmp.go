@@ -84,13 +84,12 @@ func RTMP(ctx context.Context, t Target, o RTMPOptions) Result {
 		if err != nil {
 			return r.tlsFail(ctx, start, err, o.TLS.Now, &p)
 		}
-		detail, problem := certCheck(c.ConnectionState(), o.TLS.MinValidity, o.TLS.Now)
-		if problem != nil {
+		if !r.judgeCert(c.ConnectionState(), *o.TLS, start) {
 			_ = c.Close()
-			r.Detail = detail
-			return r.wrong(start, problem.Error(), problem)
+			return r
 		}
-		conn, tlsDetail = c, detail
+		conn, tlsDetail = c, r.Detail
+		r.Detail = ""
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(deadline)

@@ -89,13 +89,7 @@ func RTSP(ctx context.Context, t Target, o RTSPOptions) Result {
 		r.Detail += "; server: " + printable([]byte(server))
 	}
 	if tc, ok := conn.(*tls.Conn); ok {
-		certDetail, problem := certCheck(tc.ConnectionState(), o.TLSOptions.MinValidity, o.TLSOptions.Now)
-		if certDetail != "" {
-			r.Detail += "; " + certDetail
-		}
-		if problem != nil {
-			r.wrong(start, problem.Error(), problem)
-			r.Code = CodeCertificate
+		if !r.judgeCert(tc.ConnectionState(), o.TLSOptions, start) {
 			r.RTT = rtt
 			return r
 		}

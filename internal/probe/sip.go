@@ -289,13 +289,7 @@ func (x *sipExchange) judge(h head, o SIPOptions) Result {
 		r.Detail += "; server: " + printable([]byte(server))
 	}
 	if tc, ok := x.conn.(*tls.Conn); ok {
-		certDetail, problem := certCheck(tc.ConnectionState(), o.TLSOptions.MinValidity, o.TLSOptions.Now)
-		if certDetail != "" {
-			r.Detail += "; " + certDetail
-		}
-		if problem != nil {
-			r.wrong(x.start, problem.Error(), problem)
-			r.Code = CodeCertificate
+		if !r.judgeCert(tc.ConnectionState(), o.TLSOptions, x.start) {
 			r.RTT = rtt
 			return *r
 		}

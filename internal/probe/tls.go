@@ -55,12 +55,7 @@ func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 	if err != nil {
 		return r.tlsFail(ctx, start, err, o.Now, &p)
 	}
-	detail, problem := certCheck(state, o.MinValidity, o.Now)
-	r.Detail = detail
-	if problem != nil {
-		r.wrong(start, problem.Error(), problem)
-		r.Code = CodeCertificate
-	} else {
+	if r.judgeCert(state, o, start) {
 		r.open(start)
 	}
 	r.RTT = rtt
@@ -162,6 +157,24 @@ func certCheck(st tls.ConnectionState, minValidity time.Duration, now func() tim
 			what, roughDuration(left), c.NotAfter.UTC().Format(time.RFC3339), shortDuration(minValidity))
 	}
 	return detail, nil
+}
+
+// judgeCert adds the detail of the certificate of st to r.Detail and, when
+// some certificate of the chain expires within o.MinValidity (or there is
+// none), makes r the certificate error that TLS reports. ok is false then.
+// TLS, HTTPS, RTSPS, RTMPS and SIP over TLS judge alike through it.
+func (r *Result) judgeCert(st tls.ConnectionState, o TLSOptions, start time.Time) (ok bool) {
+	detail, problem := certCheck(st, o.MinValidity, o.Now)
+	if detail != "" && r.Detail != "" {
+		r.Detail += "; "
+	}
+	r.Detail += detail
+	if problem == nil {
+		return true
+	}
+	r.wrong(start, problem.Error(), problem)
+	r.Code = CodeCertificate
+	return false
 }
 
 // firstToExpire returns the certificate that expires first in the chain a

@@ -39,25 +39,15 @@ func TestAccReachability_errorTimeoutEndsWrongAnswers(t *testing.T) {
 func TestValidation_errorTimeoutAtMostOperationTimeout(t *testing.T) {
 	t.Parallel()
 	tcp := checksHCL(hclCheck{"protocol": "tcp", "port": 443})
-	cases := []struct{ extra, want string }{
-		{`error_timeout = "5m"` + "\n  timeouts {\n    create = \"1m\"\n  }",
+	cases := []planErrorCase{
+		{"longer than create", resourceConfig("127.0.0.1", tcp, `error_timeout = "5m"`, `timeouts { create = "1m" }`),
 			`Attribute error_timeout (5m0s) must be at most the create timeout (1m0s)`},
-		{`error_timeout = "20m"`, `Attribute error_timeout (20m0s) must be at most the create timeout (10m0s)`},
-		{`error_timeout = "5m"` + "\n  timeouts {\n    update = \"1m\"\n  }",
+		{"longer than default create", resourceConfig("127.0.0.1", tcp, `error_timeout = "20m"`),
+			`Attribute error_timeout (20m0s) must be at most the create timeout (10m0s)`},
+		{"longer than update", resourceConfig("127.0.0.1", tcp, `error_timeout = "5m"`, `timeouts { update = "1m" }`),
 			`Attribute error_timeout (5m0s) must be at most the update timeout (1m0s)`},
-		{`error_timeout = "0s"`, `Attribute error_timeout must be a Go duration of at least 1ms`},
+		{"zero", resourceConfig("127.0.0.1", tcp, `error_timeout = "0s"`),
+			`Attribute error_timeout must be a Go duration of at least 1ms`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.want, func(t *testing.T) {
-			t.Parallel()
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      resourceConfig("127.0.0.1", tcp, tc.extra),
-					PlanOnly:    true,
-					ExpectError: errorContaining(tc.want),
-				}},
-			})
-		})
-	}
+	runPlanErrorCases(t, cases)
 }

@@ -86,33 +86,17 @@ func TestAccReachability_mediaProtocolsFail(t *testing.T) {
 // within HTTP's range while SIP's goes to 699.
 func TestValidation_mediaProtocolOptions(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name string
-		c    hclCheck
-		want string
-	}{
-		{"sip server_name over udp", hclCheck{"protocol": "sip", "port": 5060, "server_name": "sip.example.com"},
+	cases := []planErrorCase{
+		{"sip server_name over udp", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "sip", "port": 5060, "server_name": "sip.example.com"})),
 			`Attribute checks[0].server_name applies to protocol "sip" only with checks[0].transport = "tls", but the transport is "udp"`},
-		{"rtmp path", hclCheck{"protocol": "rtmp", "port": 1935, "path": "/live"},
+		{"rtmp path", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "rtmp", "port": 1935, "path": "/live"})),
 			`Attribute checks[0].path applies only to protocol "http", "https", "rtsp" or "rtsps", but checks[0].protocol is "rtmp"`},
-		{"srt over tcp", hclCheck{"protocol": "srt", "port": 9000, "transport": "tcp"},
+		{"srt over tcp", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "srt", "port": 9000, "transport": "tcp"})),
 			`Attribute checks[0].transport applies only to protocol "stun" or "sip", but checks[0].protocol is "srt"`},
-		{"http 699", hclCheck{"protocol": "http", "port": 80, "expect_status": 699},
+		{"http 699", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "http", "port": 80, "expect_status": 699})),
 			`Attribute checks[0].expect_status must be between 100 and 599 for protocol "http", got: 699`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      resourceConfig("127.0.0.1", checksHCL(tc.c)),
-					PlanOnly:    true,
-					ExpectError: errorContaining(tc.want),
-				}},
-			})
-		})
-	}
+	runPlanErrorCases(t, cases)
 }
 
 func itoa(p uint16) string { return strconv.Itoa(int(p)) }

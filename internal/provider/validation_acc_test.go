@@ -7,8 +7,7 @@ import (
 )
 
 // Every bad input fails at plan time, before anything is probed, with an
-// error that names the attribute path and says what is accepted. The host is
-// a reserved TEST-NET address: nothing here may reach it.
+// error that names the attribute path and says what is accepted.
 func TestValidation_badInputsFailAtPlan(t *testing.T) {
 	t.Parallel()
 	const host = "127.0.0.1" // every case fails at plan: nothing is probed
@@ -19,28 +18,24 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		}
 		return checksHCL(c)
 	}
-	cases := []struct {
-		name   string
-		config string
-		want   string // literal text of the error; line wrapping is ignored
-	}{
+	cases := []planErrorCase{
 		{"port 0", tcp(hclCheck{"port": 0}), `Attribute checks[0].port value must be between 1 and 65535, got: 0`},
 		{"port 70000", tcp(hclCheck{"port": 70000}), `Attribute checks[0].port value must be between 1 and 65535, got: 70000`},
 		{"unknown protocol", checksHCL(hclCheck{"protocol": "sctp", "port": 1}),
-			`Attribute checks[0].protocol value must be one of: ["tcp" "stun" "tls" "http" "https"], got: "sctp"`},
+			`Attribute checks[0].protocol value must be one of: ["tcp" "stun" "tls" "http" "https" "sip" "rtsp" "rtsps" "rtmp" "rtmps" "srt"], got: "sctp"`},
 		{"tls option on tcp", tcp(hclCheck{"server_name": "media.example.com"}),
-			`Attribute checks[0].server_name applies only to protocol "tls" or "https", but checks[0].protocol is "tcp".`},
+			`Attribute checks[0].server_name applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps", but checks[0].protocol is "tcp".`},
 		{"min_cert_validity on stun", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
-			`Attribute checks[0].min_cert_validity applies only to protocol "tls" or "https", but checks[0].protocol is "stun".`},
+			`Attribute checks[0].min_cert_validity applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps", but checks[0].protocol is "stun".`},
 		{"min_cert_validity on http", checksHCL(hclCheck{"protocol": "http", "port": 80, "min_cert_validity": "168h"}),
-			`Attribute checks[0].min_cert_validity applies only to protocol "tls" or "https", but checks[0].protocol is "http".`},
+			`Attribute checks[0].min_cert_validity applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps", but checks[0].protocol is "http".`},
 		{"http option on tls", checksHCL(hclCheck{"protocol": "tls", "port": 443, "path": "/health"}),
-			`Attribute checks[0].path applies only to protocol "http" or "https"`},
-		{"transport on tcp", tcp(hclCheck{"transport": "udp"}), `Attribute checks[0].transport applies only to protocol "stun"`},
+			`Attribute checks[0].path applies only to protocol "http", "https", "rtsp" or "rtsps"`},
+		{"transport on tcp", tcp(hclCheck{"transport": "udp"}), `Attribute checks[0].transport applies only to protocol "stun" or "sip"`},
 		{"unknown transport", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "transport": "sctp"}),
-			`Attribute checks[0].transport value must be one of: ["udp" "tcp"], got: "sctp"`},
+			`Attribute checks[0].transport value must be one of: ["udp" "tcp" "tls"], got: "sctp"`},
 		{"second check", checksHCL(hclCheck{"protocol": "tcp", "port": 1}, hclCheck{"protocol": "http", "port": 80, "expect_status": 42}),
-			`Attribute checks[1].expect_status value must be between 100 and 599, got: 42`},
+			`Attribute checks[1].expect_status value must be between 100 and 699, got: 42`},
 		{"empty checks", "[]", `Attribute checks list must contain at least 1 elements, got: 0`},
 		{"port and port_range", tcp(hclCheck{"port_range": "10000-10010"}),
 			`Exactly one of checks[0].port, checks[0].ports and checks[0].port_range must be set; 2 are.`},
@@ -79,19 +74,10 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		{"on_failure", tcp(nil) + "\n  on_failure = \"ignore\"", `Attribute on_failure value must be one of: ["error" "warn"], got: "ignore"`},
 		{"ip_version", tcp(nil) + "\n  ip_version = \"4\"", `Attribute ip_version value must be one of: ["any" "ipv4" "ipv6"], got: "4"`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      resourceConfig(host, tc.config),
-					PlanOnly:    true,
-					ExpectError: errorContaining(tc.want),
-				}},
-			})
-		})
+	for i := range cases {
+		cases[i].config = resourceConfig(host, cases[i].config)
 	}
+	runPlanErrorCases(t, cases)
 }
 
 func TestValidation_badHost(t *testing.T) {
@@ -119,7 +105,7 @@ data "media_server_reachability" "test" {
 }
 `,
 			PlanOnly:    true,
-			ExpectError: errorContaining(`Attribute checks[0].ca_cert_pem applies only to protocol "tls" or "https"`),
+			ExpectError: errorContaining(`Attribute checks[0].ca_cert_pem applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps"`),
 		}},
 	})
 }

@@ -316,15 +316,16 @@ func clippedByRun(run, attempt context.Context) bool {
 	return ok && !ad.Before(rd)
 }
 
-// fold applies one attempt's verdict to its unit. A clipped "filtered" only
-// fills a unit that has no verdict yet: it must not hide the "closed" that
-// two hundred earlier attempts saw.
+// fold applies one attempt's verdict to its unit. A clipped silence
+// ("filtered", or connected but mute) only fills a unit that has no verdict
+// yet: it must not hide the "closed" or the certificate error that two
+// hundred earlier attempts saw.
 func (r *run) fold(o outcome) {
 	u, res := o.u, o.r
 	if res.Status == probe.StatusNone || u.passed || u.final {
 		return
 	}
-	if o.clipped && res.Status == probe.StatusFiltered && u.done > 0 {
+	if o.clipped && silent(res) && u.done > 0 {
 		return
 	}
 	u.done++
@@ -366,6 +367,13 @@ func (r *run) noteError(u *unit, st probe.Status) {
 	case r.deps.Clock.Now().Sub(u.errSince) >= limit:
 		r.erred = true
 	}
+}
+
+// silent reports a result that only says nothing answered in time: when
+// the run's deadline, not attempt_timeout, cut the attempt short, it says
+// nothing about the port.
+func silent(res probe.Result) bool {
+	return res.Status == probe.StatusFiltered || res.Code == probe.CodeMute
 }
 
 // drain waits for every attempt goroutine. Verdicts that arrive after the

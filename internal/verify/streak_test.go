@@ -302,3 +302,27 @@ func TestRunProgress(t *testing.T) {
 		}
 	})
 }
+
+// An attempt that the run's deadline cut short in the middle of a handshake
+// reads "connected, but mute"; like a clipped "filtered" it must not replace
+// the wrong answer that every earlier attempt saw.
+func TestRunDeadlineKeepsEarlierErrorOverMute(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		probeFn := func(ctx context.Context, tg probe.Target) probe.Result {
+			if calls.Add(1) == 1 {
+				return probe.Result{Status: probe.StatusError, Code: probe.CodeCertificate, Cause: "certificate expires in 71h"}
+			}
+			<-ctx.Done() // the handshake hangs until the deadline
+			return probe.Result{Status: probe.StatusError, Code: probe.CodeMute, Cause: probe.CauseMutePrefix + "TLS answer"}
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+		defer cancel()
+		pol := verify.Policy{Interval: 100 * time.Millisecond, AttemptTimeout: time.Hour}
+		rep, _ := verify.Run(ctx, plan(pol, check.Check{Name: "tls/443", Protocol: "tls", Ports: []uint16{443}, Label: "443", Probe: probeFn}),
+			verify.Deps{})
+		if got := rep.Results[0].Failing[0].Code; got != probe.CodeCertificate {
+			t.Fatalf("last verdict %q (%s), want the certificate error", got, rep.Results[0].Failing[0].Cause)
+		}
+	})
+}
