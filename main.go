@@ -11,8 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/mediareach/terraform-provider-media/internal/provider"
-	// Builds go-plugin's P-521 table on an idle core during start-up.
-	_ "github.com/mediareach/terraform-provider-media/internal/tlswarm"
 )
 
 // version and commit are set by goreleaser (-X main.version, -X main.commit).
