@@ -19,7 +19,7 @@ const (
 	// hostsNamespaceEnv is set in the re-executed test binary that runs in a
 	// private mount namespace with its own /etc/hosts.
 	hostsNamespaceEnv = "MEDIA_TEST_IN_HOSTS_NAMESPACE"
-	dualStackName = "mediatest.internal"
+	dualStackName     = "mediatest.internal"
 )
 
 // A name that resolves to 127.0.0.1 and ::1, with a listener on 127.0.0.1
