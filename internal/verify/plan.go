@@ -18,8 +18,10 @@ import (
 const (
 	// DefaultConcurrency caps probes in flight when Deps.Limit is nil.
 	DefaultConcurrency = 256
-	// MaxPortsPerCheck caps how many ports one port_range check may probe.
-	MaxPortsPerCheck = 4096
+	// MaxPortsPerCheck caps how many ports one check may probe: above the
+	// 10,001 of a media server's default RTP range such as LiveKit's
+	// 50000-60000, below the 65,535 that a typo like 1-65535 would open.
+	MaxPortsPerCheck = 16384
 )
 
 // ProbeFunc runs one attempt against one address and port. The context
