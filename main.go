@@ -6,7 +6,6 @@ import (
 	"flag"
 	"log"
 	"os"
-	rdebug "runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -18,9 +17,6 @@ var (
 	version = "dev"
 	commit  = "none"
 )
-
-// pluginGCPercent is the GOGC the plugin runs with unless GOGC is set.
-const pluginGCPercent = 400
 
 // providerAddress is the registry address; protocol 6 is served, as
 // terraform-registry-manifest.json declares.
@@ -36,14 +32,6 @@ func main() {
 		outliveSIGTERM()
 	}
 	quietUnreadLogs(os.Getenv, os.Setenv)
-	// Each plugin process lives for one Terraform step and the framework
-	// allocates heavily while it walks plans: collecting less often took the
-	// 50x20 apply from 4.6x to 3.9x of the baseline (make bench). GC off
-	// entirely was slower, since a larger heap costs page faults. A GOGC
-	// the user set wins.
-	if os.Getenv("GOGC") == "" {
-		rdebug.SetGCPercent(pluginGCPercent)
-	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         providerAddress,

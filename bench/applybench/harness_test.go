@@ -63,9 +63,9 @@ func newHarness(t *testing.T, bin string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The caller's environment passes through (GOGC and TF_LOG* too, for
-	// the comparisons in bench/README.md), but nothing that changes what
-	// terraform runs or where.
+	// The caller's environment passes through (GOGC, GOMEMLIMIT and TF_LOG*
+	// too, to compare settings), but nothing that changes what terraform
+	// runs or where.
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(name, "TF_CLI_") && !slices.Contains([]string{"TF_DATA_DIR", "TF_WORKSPACE",
