@@ -175,17 +175,20 @@ func (h *harness) udpRange(t *testing.T) []row {
 // test ends. Its per-source limits are raised far above the bench's rate:
 // every probe comes from 127.0.0.1, and the bench measures the provider.
 func (h *harness) respond(t *testing.T, spec string) {
-	cmd := exec.Command(filepath.Join(h.bin, "mediaprobe"), "respond", "--listen", "127.0.0.1", "--udp", spec,
-		"--udp-rate", "100000", "--udp-burst", "20000", "--ttl", "30m")
+	ctx, stop := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, filepath.Join(h.bin, "mediaprobe"), "respond", "--listen", "127.0.0.1",
+		"--udp", spec, "--udp-rate", "100000", "--udp-burst", "20000", "--ttl", "30m")
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
+		stop()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+		stop()
 		_ = cmd.Wait()
 	})
 	// It logs "listening" once every port is bound, or an error and exits.
