@@ -16,8 +16,10 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 )
 
-// MaxPortsPerCheck caps how many ports one check may probe.
-const MaxPortsPerCheck = 4096
+// MaxPortsPerCheck caps how many ports one check may probe: above the 10,001
+// of a media server's default RTP range such as LiveKit's 50000-60000,
+// below the 65,535 that a typo like 1-65535 would open.
+const MaxPortsPerCheck = 16384
 
 // ProbeFunc runs one attempt against one address and port. The context
 // carries the attempt's deadline.

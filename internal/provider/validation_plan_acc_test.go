@@ -86,10 +86,10 @@ func TestValidation_unspecifiedHost(t *testing.T) {
 func TestValidation_sampleCap(t *testing.T) {
 	t.Parallel()
 	var cases []planErrorCase
-	for _, sample := range []int{4097, 60000, 65535} {
+	for _, sample := range []int{16385, 60000, 65535} {
 		checks := checksHCL(hclCheck{"protocol": "tcp", "port_range": "1-65535", "sample": sample})
 		cases = append(cases, bothKinds(fmt.Sprintf("sample %d", sample), planHost, checks, "",
-			fmt.Sprintf("Attribute checks[0].sample value must be between 2 and 4096, got: %d", sample))...)
+			fmt.Sprintf("Attribute checks[0].sample value must be between 2 and 16384, got: %d", sample))...)
 	}
 	// A null port passed plan, then the engine found no port at apply.
 	cases = append(cases, bothKinds("null in ports", planHost, `[{ protocol = "tcp", ports = [80, null] }]`, "",
