@@ -33,6 +33,10 @@ func TestCancelIsNoVerdict(t *testing.T) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return STUN(ctx, tg, STUNOptions{Transport: "tcp"}) }, nil
 		}},
+		{"stun/tls", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return STUN(ctx, tg, STUNOptions{Transport: "tls"}) }, nil
+		}},
 		{"tls", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{}) }, nil

@@ -72,8 +72,8 @@ func (t Target) Address() string {
 
 // Result is what one probe attempt learned.
 type Result struct {
-	Protocol  string // "tcp", "stun", "tls", "http", "https"
-	Transport string // "tcp" or "udp"
+	Protocol  string // "tcp", "stun", "turn", "tls", "http", "https"
+	Transport string // "tcp", "udp", or "tls" for STUN and TURN over TLS
 	Host      string // the name the user wrote
 	Address   string // the ip:port dialed
 	Status    Status
