@@ -62,15 +62,17 @@ type TURNOptions struct {
 }
 
 // TURNMinInterval is the least time between the starts of two TURN
-// attempts against one server, whatever interval a check asks for. Every
-// attempt takes an allocation on the server and releases it at its end,
-// but an attempt cut short by its deadline between Allocate and the
-// release leaves the allocation behind until its lifetime ends (10 minutes
-// by default), and overlapping attempts hold several at once. Servers cap
-// allocations per user and in total (coturn's user-quota and total-quota,
-// answered with 486 Allocation Quota Reached), and a check usually shares
-// its credentials with real clients: one attempt per 5s per server keeps a
-// check's share of such a quota to a few allocations.
+// attempts against one server, whatever interval a check asks for; the
+// engine applies it. Servers cap allocations per user and in total
+// (coturn's user-quota and total-quota, answered with 486 Allocation Quota
+// Reached), and a check usually shares its credentials with real clients.
+// Every attempt takes an allocation and releases it before it returns, but
+// the quota lags: coturn 4.6.1 counts a released UDP allocation for about
+// a second more (until it closes the session), attempts that overlap hold
+// one each, and one cut short by its deadline between Allocate and the
+// release holds its allocation until the lifetime ends (10 minutes by
+// default). One start per 5s per server keeps a check's share of a quota
+// to about one allocation, plus what timeouts leave behind.
 const TURNMinInterval = 5 * time.Second
 
 // Causes of a TURN result, or their stable beginnings.

@@ -150,11 +150,15 @@ func (a *turnAttempt) relayFailed(cause string, err error) Result {
 }
 
 // relayReachable reports whether the probe may send to a relayed address:
-// the server's own address, or a public one. A private relayed address on
+// the server's own address, a public one, or loopback when the server is
+// on loopback too (a test, or a prober on the TURN host; the relay family
+// may differ from the one the client used). A private relayed address on
 // a public server is what coturn behind NAT hands out without external-ip,
 // and sending there would reach the prober's own network instead.
 func relayReachable(relayed, server netip.Addr) bool {
-	if relayed == server.Unmap() {
+	server = server.Unmap()
+	switch {
+	case relayed == server, relayed.IsLoopback() && server.IsLoopback():
 		return true
 	}
 	return relayed.IsGlobalUnicast() && !relayed.IsPrivate() && !cgnat.Contains(relayed)

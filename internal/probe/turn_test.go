@@ -287,7 +287,12 @@ func TestRelayReachable(t *testing.T) {
 			t.Errorf("relayReachable(%s) = %v, want %v", tt.relayed, got, tt.want)
 		}
 	}
-	if !relayReachable(netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.1")) {
-		t.Error("the server's own address must be reachable")
+	for _, pair := range [][2]string{{"127.0.0.1", "127.0.0.1"}, {"127.0.0.1", "::1"}, {"10.0.0.5", "10.0.0.5"}} {
+		if !relayReachable(netip.MustParseAddr(pair[0]), netip.MustParseAddr(pair[1])) {
+			t.Errorf("relayed %s on server %s must be reachable", pair[0], pair[1])
+		}
+	}
+	if relayReachable(netip.MustParseAddr("127.0.0.1"), server) {
+		t.Error("loopback relayed by a public server must not be reachable")
 	}
 }
