@@ -264,6 +264,14 @@ func (a *turnAttempt) allocateFailed(err error) Result {
 // the read loop ended on a broken socket, that is the cause, whatever
 // error the request in flight got from it.
 func (a *turnAttempt) fail(err error) Result {
+	if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Op == "write" && a.connected {
+		// A stream that broke under a write breaks the read too, with the
+		// better reason (EOF, the server's TLS alert): wait for it.
+		select {
+		case <-a.loopDone:
+		case <-a.ctx.Done():
+		}
+	}
 	if lost := a.seen().lost; broke(lost) {
 		err = lost
 	}
@@ -273,6 +281,9 @@ func (a *turnAttempt) fail(err error) Result {
 	if r.Status == StatusError {
 		// Streams: a hang-up or bytes that are not STUN.
 		switch {
+		case a.tls.certRequested.Load() && certRefused(err):
+			// TLS 1.3: the refusal comes after our handshake ended.
+			r.Cause = CauseClientCert
 		case errors.Is(err, errNotTURN):
 			r.Cause = "not a TURN response"
 		case hungUp(err) || errors.Is(err, syscall.EPIPE):
@@ -306,7 +317,7 @@ func codeText(c stun.ErrorCodeAttribute) string {
 	if reason == "" {
 		m := new(stun.Message)
 		var std stun.ErrorCodeAttribute
-		if stun.ErrorCode(c.Code).AddTo(m) == nil && std.GetFrom(m) == nil {
+		if c.Code.AddTo(m) == nil && std.GetFrom(m) == nil {
 			reason = printable(std.Reason)
 		}
 	}

@@ -261,6 +261,20 @@ func TestTURNWrongServers(t *testing.T) {
 	}
 }
 
+// A TLS 1.3 server that requires a client certificate refuses ours (we
+// have none) only after our handshake, on the first read.
+func TestTURNOverTLSClientCertRequired(t *testing.T) {
+	certPEM, keyPEM, pool := testnet.Cert(t)
+	srv := testnet.PionTURN(t, testnet.PionTURNOptions{Network: "tls", Users: pionUsers, TLS: &tls.Config{
+		Certificates: []tls.Certificate{testnet.KeyPair(t, certPEM, keyPEM)}, ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS13}})
+	r := TURN(within(t, 5*time.Second), target("127.0.0.1", srv.Port),
+		TURNOptions{Transport: "tls", Username: "alice", Password: "wonderland", TLS: TLSOptions{RootCAs: pool}})
+	wantStatus(t, r, StatusError)
+	if r.Cause != CauseClientCert {
+		t.Errorf("Cause = %q, want %q (Err %v)", r.Cause, CauseClientCert, r.Err)
+	}
+}
+
 func TestTURNUnknownTransport(t *testing.T) {
 	r := TURN(within(t, time.Second), target("127.0.0.1", 3478), TURNOptions{Transport: "dtls"})
 	wantStatus(t, r, StatusError)
