@@ -175,20 +175,29 @@ func startCoturn(tb testing.TB, bin, path string, s CoturnServer) {
 
 	out := s.log
 	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, bin, "-c", path)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+name)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second // then SIGKILL
 	if err := cmd.Start(); err != nil {
-		cancel()
 		tb.Fatalf("testnet: start turnserver: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	var waitErr error // set before exited closes
+	exited := make(chan struct{})
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
 	tb.Cleanup(func() {
-		cancel()
-		<-exited
+		select {
+		case <-exited:
+			tb.Errorf("testnet: turnserver exited before the test ended: %v", waitErr)
+		default:
+			cancel() // SIGTERM; Wait then reports "signal: terminated"
+			<-exited
+		}
 		if tb.Failed() {
 			tb.Logf("testnet: turnserver -c %s output:\n%s", path, out.String())
 		}
@@ -201,9 +210,8 @@ func startCoturn(tb testing.TB, bin, path string, s CoturnServer) {
 		if err != nil {
 			tb.Fatalf("testnet: turnserver did not report ready within %v: %v", coturnStartup, err)
 		}
-	case err := <-exited:
-		exited <- err // for cleanup
-		tb.Fatalf("testnet: turnserver exited at start: %v", err)
+	case <-exited:
+		tb.FailNow() // cleanup reports how it exited
 	}
 	if err := coturnAnswers(s.Port); err != nil {
 		tb.Fatalf("testnet: turnserver is ready but %v", err)
