@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -80,7 +81,13 @@ func STUN(ctx context.Context, t Target, o STUNOptions) Result {
 	}
 	defer conn.Close()
 	// Closing on cancel unblocks Read at once; the deadline covers expiry.
-	stop := context.AfterFunc(dctx, func() { _ = conn.Close() })
+	// Under TLS close the TCP conn: a TLS close would send close_notify,
+	// and the server's answer to it would read as a hang-up.
+	raw := conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	stop := context.AfterFunc(dctx, func() { _ = raw.Close() })
 	defer stop()
 	_ = conn.SetDeadline(deadline)
 
