@@ -90,6 +90,9 @@ const (
 	// CauseTURNRefusedPrefix starts the cause of any other Allocate error
 	// response, such as 486 Allocation Quota Reached.
 	CauseTURNRefusedPrefix = "Allocate refused: "
+	// CauseTURNStopped is the cause when the server allocated a relay and
+	// then left a request unanswered until the deadline.
+	CauseTURNStopped = "the server allocated a relay, then stopped answering within attempt_timeout"
 )
 
 const (
@@ -100,6 +103,9 @@ const (
 	// turnReleaseWait bounds the wait for the answer to the release
 	// (Refresh with lifetime 0) of a successful attempt.
 	turnReleaseWait = time.Second
+	// turnLateRelease bounds the write of the release of an attempt whose
+	// ctx already ended.
+	turnLateRelease = 100 * time.Millisecond
 )
 
 // TURNRESTCredentials derives the time-limited credentials of the TURN REST
@@ -167,6 +173,7 @@ func TURN(ctx context.Context, t Target, o TURNOptions) Result {
 		return a.allocateFailed(err)
 	}
 	defer a.release(relay)
+	a.allocated = true
 
 	st := a.seen()
 	r.MappedAddress = st.mapped
@@ -251,13 +258,22 @@ func (a *turnAttempt) allocateFailed(err error) Result {
 	if _, ok := errors.AsType[*net.OpError](err); ok || broke(st.lost) {
 		return a.fail(err)
 	}
-	// No answer at all. pion gives up after its last retransmission even
-	// before the deadline: that is silence too.
+	return a.fail(a.unanswered(err))
+}
+
+// unanswered explains an error of a pion transaction that got no answer:
+// our close at the deadline or cancel, or pion giving up after its last
+// retransmission even before the deadline, which is silence too. A write
+// error stays as it is.
+func (a *turnAttempt) unanswered(err error) error {
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return closedBy(a.ctx, err)
+	}
 	why := a.ctx.Err()
 	if why == nil {
 		why = os.ErrDeadlineExceeded
 	}
-	return a.fail(fmt.Errorf("%w: %w", why, err))
+	return fmt.Errorf("%w: %w", why, err)
 }
 
 // fail classifies a transport failure, with the attempt's mute rule. When
@@ -277,6 +293,9 @@ func (a *turnAttempt) fail(err error) Result {
 	}
 	r := a.r
 	r.fail(a.parent, a.start, closedBy(a.ctx, err))
+	if a.allocated && r.Status == StatusFiltered {
+		r.Status, r.Cause = StatusError, CauseTURNStopped
+	}
 	r.mute(a.connected, "TURN")
 	if r.Status == StatusError {
 		// Streams: a hang-up or bytes that are not STUN.

@@ -33,11 +33,13 @@ type turnAttempt struct {
 	tlsDetail string
 
 	connected bool           // a stream's connect completed: silence is a mute service
+	allocated bool           // Allocate succeeded: silence is a server that stopped answering
 	conn      net.Conn       // the socket to the server
 	pc        net.PacketConn // conn as pion sees it
 	server    *net.UDPAddr
 	client    *turn.Client
-	stop      func() bool // stops the AfterFunc that closes on ctx's end
+	expire    func()      // at ctx's end, once: see connect
+	stop      func() bool // stops the AfterFunc that expires the attempt at ctx's end
 	loopDone  chan struct{}
 
 	mu       sync.Mutex
@@ -134,12 +136,20 @@ func (a *turnAttempt) connect(transport string) bool {
 		return false
 	}
 	a.client, a.loopDone, a.released = client, make(chan struct{}), make(chan struct{})
-	// Closing the socket fails pending writes and ends the read loop;
-	// closing the client ends the transactions pion is waiting on.
-	a.stop = context.AfterFunc(a.ctx, a.shut)
+	// expire runs when ctx ends. It ends the read loop and every
+	// transaction pion waits on, and fails new writes at once, but keeps
+	// the socket open so that release can still send its Refresh.
+	a.expire = sync.OnceFunc(func() {
+		_ = a.conn.SetDeadline(aLongTimeAgo)
+		a.client.Close()
+	})
+	a.stop = context.AfterFunc(a.ctx, a.expire)
 	go a.readLoop()
 	return true
 }
+
+// aLongTimeAgo is a deadline that has passed.
+var aLongTimeAgo = time.Unix(1, 0)
 
 // shut closes the socket and the client's transactions. Idempotent.
 func (a *turnAttempt) shut() {
@@ -169,8 +179,23 @@ func (a *turnAttempt) sendBinding() error {
 // release frees the allocation: pion's relay Close sends a Refresh with
 // lifetime 0 (the client's own Close does not) without waiting for the
 // answer, so wait here for the read loop to see it, within the attempt.
+// After ctx's end the Refresh still goes out, once, unanswered: an
+// attempt cut short by its deadline frees its allocation too.
 func (a *turnAttempt) release(relay net.PacketConn) {
+	late := !a.stop()
+	if late {
+		a.expire() // let it finish before lifting its write deadline
+	}
+	// The socket's deadline is ctx's, which may have passed already.
+	deadline, _ := a.ctx.Deadline()
+	if soon := time.Now().Add(turnLateRelease); soon.After(deadline) {
+		deadline = soon
+	}
+	_ = a.conn.SetWriteDeadline(deadline)
 	_ = relay.Close()
+	if late {
+		return
+	}
 	t := time.NewTimer(turnReleaseWait)
 	defer t.Stop()
 	select {
@@ -192,7 +217,11 @@ func (a *turnAttempt) readLoop() {
 			a.mu.Lock()
 			a.st.lost = err
 			a.mu.Unlock()
-			a.shut()
+			if broke(err) {
+				a.shut() // new writes fail at once
+			} else {
+				a.client.Close() // the deadline: keep the socket for release
+			}
 			return
 		}
 		a.sniff(buf[:n])

@@ -143,7 +143,7 @@ func (a *turnAttempt) permit(peers ...netip.Addr) (refused *stun.ErrorCodeAttrib
 		}
 		res, err := a.client.PerformTransaction(req, a.server, false)
 		if err != nil {
-			return nil, closedBy(a.ctx, err)
+			return nil, a.unanswered(err)
 		}
 		if res.Msg.Type.Class == stun.ClassSuccessResponse {
 			return nil, nil

@@ -172,29 +172,50 @@ func TestTURNPionIPv6(t *testing.T) {
 func TestTURNStaleNonce(t *testing.T) {
 	srv := testnet.PionTURN(t, testnet.PionTURNOptions{Users: pionUsers, Permit: func(netip.Addr) bool { return false }})
 	stale := map[stun.Method]bool{}
-	proxy := testnet.UDPProxy(t, srv.Port, func(req []byte) []byte {
+	proxy := testnet.UDPProxy(t, srv.Port, func(req []byte) ([]byte, bool) {
 		m := &stun.Message{Raw: req}
 		var nonce stun.Nonce
 		if m.Decode() != nil || nonce.GetFrom(m) != nil || stale[m.Type.Method] {
-			return nil
+			return nil, true
 		}
 		if m.Type.Method != stun.MethodAllocate && m.Type.Method != stun.MethodCreatePermission {
-			return nil
+			return nil, true
 		}
 		stale[m.Type.Method] = true
 		res, err := stun.Build(stun.NewTransactionIDSetter(m.TransactionID),
 			stun.NewType(m.Type.Method, stun.ClassErrorResponse), stun.CodeStaleNonce, nonce, stun.NewRealm("pion.test"))
 		if err != nil {
 			t.Errorf("build 438: %v", err)
-			return nil
+			return nil, true
 		}
-		return res.Raw
+		return res.Raw, false
 	})
 	r := TURN(within(t, 5*time.Second), target("127.0.0.1", proxy),
 		TURNOptions{Username: "alice", Password: "wonderland", DenyPrivatePeers: true})
 	wantStatus(t, r, StatusOpen)
 	if !stale[stun.MethodAllocate] || !stale[stun.MethodCreatePermission] {
 		t.Errorf("438 sent for %v, want Allocate and CreatePermission", stale)
+	}
+}
+
+// A server that allocates and then stops answering is an error, not
+// filtered: the port answered TURN. It still gets the release.
+func TestTURNSilentAfterAllocate(t *testing.T) {
+	srv := testnet.PionTURN(t, testnet.PionTURNOptions{Users: pionUsers})
+	proxy := testnet.UDPProxy(t, srv.Port, func(req []byte) ([]byte, bool) {
+		m := &stun.Message{Raw: req}
+		return nil, m.Decode() != nil || m.Type.Method != stun.MethodCreatePermission
+	})
+	r := TURN(within(t, 300*time.Millisecond), target("127.0.0.1", proxy),
+		TURNOptions{Username: "alice", Password: "wonderland", DenyPrivatePeers: true})
+	wantStatus(t, r, StatusError)
+	if r.Cause != CauseTURNStopped {
+		t.Errorf("Cause = %q, want %q", r.Cause, CauseTURNStopped)
+	}
+	// The release went out after the deadline, unanswered: wait for the
+	// server to process it.
+	if !srv.WaitDeleted(1) {
+		t.Errorf("%d allocations left on the server", srv.Allocations())
 	}
 }
 

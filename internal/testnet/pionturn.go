@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pion/logging"
 	"github.com/pion/turn/v4"
@@ -38,14 +39,31 @@ type PionTURNOptions struct {
 
 // PionTURNServer is a running pion/turn server.
 type PionTURNServer struct {
-	Port  uint16
-	srv   *turn.Server
-	mu    sync.Mutex
-	peers []netip.Addr
+	Port    uint16
+	srv     *turn.Server
+	deleted chan struct{} // one per allocation deleted
+	mu      sync.Mutex
+	peers   []netip.Addr
 }
 
 // Allocations returns how many allocations the server holds now.
 func (s *PionTURNServer) Allocations() int { return s.srv.AllocationCount() }
+
+// WaitDeleted waits up to 5s for the server to have deleted n allocations
+// in all (beyond those already waited for), as it does when a client
+// releases one, and reports whether it did.
+func (s *PionTURNServer) WaitDeleted(n int) bool {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	for range n {
+		select {
+		case <-s.deleted:
+		case <-t.C:
+			return false
+		}
+	}
+	return true
+}
 
 // PeersAsked returns the peers of every CreatePermission so far, in order,
 // exactly as the server decoded them: an IPv4-mapped IPv6 peer stays in
@@ -69,8 +87,15 @@ func PionTURN(tb testing.TB, o PionTURNOptions) *PionTURNServer {
 	}
 	hostPort(tb, o.IP, 0) // refuses anything but loopback
 	quiet := &logging.DefaultLoggerFactory{Writer: io.Discard, DefaultLogLevel: logging.LogLevelDisabled}
-	s := &PionTURNServer{}
-	cfg := turn.ServerConfig{Realm: o.Realm, LoggerFactory: quiet}
+	s := &PionTURNServer{deleted: make(chan struct{}, 1024)}
+	cfg := turn.ServerConfig{Realm: o.Realm, LoggerFactory: quiet, EventHandler: turn.EventHandler{
+		OnAllocationDeleted: func(net.Addr, net.Addr, string, string, string) {
+			select {
+			case s.deleted <- struct{}{}:
+			default: // a test that never waits
+			}
+		},
+	}}
 	if o.Secret != "" {
 		cfg.AuthHandler = turn.LongTermTURNRESTAuthHandler(o.Secret, quiet.NewLogger("turn"))
 	} else {

@@ -110,11 +110,12 @@ func TCPBanner(tb testing.TB, banner []byte) uint16 {
 }
 
 // UDPProxy forwards datagrams between one client and the 127.0.0.1 UDP
-// port upstream, until cleanup, except that intercept may answer a
-// client's datagram itself: when it returns a reply, that goes back to the
-// client and nothing goes upstream. intercept runs on one goroutine, so it
-// may keep state without locking; req is only valid during the call.
-func UDPProxy(tb testing.TB, upstream uint16, intercept func(req []byte) (reply []byte)) uint16 {
+// port upstream, until cleanup, except that intercept may answer or drop a
+// client's datagram: a reply it returns goes back to the client, and the
+// datagram goes upstream only when it returns forward. intercept runs on
+// one goroutine, so it may keep state without locking; req is only valid
+// during the call.
+func UDPProxy(tb testing.TB, upstream uint16, intercept func(req []byte) (reply []byte, forward bool)) uint16 {
 	tb.Helper()
 	front := listenPacket(tb, loopback4)
 	d := net.Dialer{}
@@ -138,11 +139,13 @@ func UDPProxy(tb testing.TB, upstream uint16, intercept func(req []byte) (reply 
 			mu.Lock()
 			client = from
 			mu.Unlock()
-			if reply := intercept(buf[:n]); reply != nil {
+			reply, forward := intercept(buf[:n])
+			if reply != nil {
 				_, _ = front.WriteTo(reply, from)
-				continue
 			}
-			_, _ = back.Write(buf[:n])
+			if forward {
+				_, _ = back.Write(buf[:n])
+			}
 		}
 	})
 	wg.Go(func() {
