@@ -69,10 +69,10 @@ type TURNOptions struct {
 // Every attempt takes an allocation and releases it before it returns, but
 // the quota lags: coturn 4.6.1 counts a released UDP allocation for about
 // a second more (until it closes the session), attempts that overlap hold
-// one each, and one cut short by its deadline between Allocate and the
-// release holds its allocation until the lifetime ends (10 minutes by
-// default). One start per 5s per server keeps a check's share of a quota
-// to about one allocation, plus what timeouts leave behind.
+// one each, and an attempt cut short by its deadline sends its release
+// unanswered: if that datagram is lost, the allocation stays until its
+// lifetime ends (10 minutes by default). One start per 5s per server keeps
+// a check's share of a quota to about one allocation.
 const TURNMinInterval = 5 * time.Second
 
 // Causes of a TURN result, or their stable beginnings.
