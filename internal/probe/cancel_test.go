@@ -38,6 +38,19 @@ func TestCancelIsNoVerdict(t *testing.T) {
 			tg := target("127.0.0.1", p)
 			return func(ctx context.Context) Result { return SRT(ctx, tg, SRTOptions{RTO: time.Second}) }, received
 		}},
+		{"stun/tls", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return STUN(ctx, tg, STUNOptions{Transport: "tls"}) }, nil
+		}},
+		{"turn/udp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			p, received := testnet.SilentUDPReceived(t)
+			tg := target("127.0.0.1", p)
+			return func(ctx context.Context) Result { return TURN(ctx, tg, TURNOptions{RTO: time.Second}) }, received
+		}},
+		{"turn/tcp", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
+			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
+			return func(ctx context.Context) Result { return TURN(ctx, tg, TURNOptions{Transport: "tcp"}) }, nil
+		}},
 		{"tls", func(t *testing.T) (func(context.Context) Result, <-chan struct{}) {
 			tg := target("127.0.0.1", testnet.UnansweredTCP(t))
 			return func(ctx context.Context) Result { return TLS(ctx, tg, TLSOptions{}) }, nil

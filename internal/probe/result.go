@@ -75,8 +75,8 @@ func (t Target) Address() string {
 // cross a wire (see the JSON round trip test): the underlying error is kept
 // as its text.
 type Result struct {
-	Protocol  string `json:"protocol"`  // "tcp", "stun", "tls", "http", "https", "sip", "rtsp", "rtsps", "rtmp", "rtmps", "srt"
-	Transport string `json:"transport"` // "tcp" or "udp"; for "sip" also "tls"
+	Protocol  string `json:"protocol"`  // "tcp", "stun", "tls", "http", "https", "sip", "rtsp", "rtsps", "rtmp", "rtmps", "srt", "turn"
+	Transport string `json:"transport"` // "tcp", "udp", or "tls" for SIP, STUN and TURN over TLS
 	Host      string `json:"host"`      // the name the user wrote
 	Address   string `json:"address"`   // the ip:port dialed
 	Status    Status `json:"status"`
@@ -116,6 +116,8 @@ const (
 	CodeCertificate      Code = "certificate"       // the certificate did not verify or expires too soon
 	CodeClientCert       Code = "client_cert"       // the server requires a client certificate
 	CodeUnexpectedStatus Code = "unexpected_status" // a protocol status other than the expected one
+	CodeUnauthorized     Code = "unauthorized"      // the server refused the credentials
+	CodeOpenRelay        Code = "open_relay"        // a TURN server relays to private or metadata peers
 	CodeOther            Code = "other"             // an error with no better code
 )
 

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -15,13 +16,19 @@ import (
 
 // STUNOptions configures STUN.
 type STUNOptions struct {
-	// Transport is "udp" or "tcp". Defaults to "udp".
+	// Transport is "udp", "tcp" or "tls": STUN over TLS (RFC 7064
+	// "stuns"), as served on 5349 or 443 next to TURN over TLS. Defaults
+	// to "udp".
 	Transport string
 	// RTO is the first UDP retransmission timeout. It doubles after every
 	// retransmission, capped at 1.6s, and requests are resent until the
 	// deadline (RFC 5389 section 7.2.1). Defaults to 100ms. Unused on TCP,
 	// which is reliable and gets one request.
 	RTO time.Duration
+	// TLS verifies the server's certificate when Transport is "tls", as the
+	// tls probe does; it is ignored otherwise. The zero value verifies
+	// against the system roots and the target's host.
+	TLS TLSOptions
 }
 
 const (
@@ -41,48 +48,59 @@ const (
 //
 // Over UDP the socket is connected, so an ICMP port unreachable surfaces as
 // ECONNREFUSED and reads closed. Datagrams that are not STUN or carry another
-// transaction ID are ignored. Over TCP, bytes that are not STUN are an error.
-// Silence until ctx's deadline is filtered, except over TCP once the connect
-// completed: a mute service on an open path is an error.
+// transaction ID are ignored. Over TCP and TLS, bytes that are not STUN are
+// an error. Silence until ctx's deadline is filtered, except over TCP and
+// TLS once the connect completed: a mute service on an open path is an
+// error.
+//
+// Over TLS the request goes on a verified TLS connection; the handshake is
+// judged as the tls probe judges it (a chain that does not verify or that
+// expires within TLS.MinValidity is an error), and after it the exchange is
+// the TCP one. Detail then also names the TLS version and certificate.
 func STUN(ctx context.Context, t Target, o STUNOptions) Result {
 	transport := o.Transport
 	if transport == "" {
 		transport = "udp"
 	}
 	r := newResult("stun", transport, t)
-	if transport != "udp" && transport != "tcp" {
+	if transport != "udp" && transport != "tcp" && transport != "tls" {
 		r.Status, r.Code, r.Cause = StatusError, CodeOther, "unknown transport"
-		r.Error = fmt.Sprintf("stun: unknown transport %q, want udp or tcp", transport)
+		r.Error = fmt.Sprintf("stun: unknown transport %q, want udp, tcp or tls", transport)
 		return r
 	}
 	dctx, cancel := withDeadline(ctx)
 	defer cancel()
 	deadline, _ := dctx.Deadline()
 
-	d := net.Dialer{KeepAlive: -1}
-	start := time.Now()
-	conn, err := d.DialContext(dctx, transport, r.Address)
-	if err != nil {
-		return r.fail(ctx, start, err)
+	s := stunExchange{r: &r, parent: ctx, ctx: dctx, start: time.Now(), deadline: deadline}
+	conn, done := s.dial(t, transport, o.TLS)
+	if done {
+		return r
 	}
 	defer conn.Close()
 	// Closing on cancel unblocks Read at once; the deadline covers expiry.
-	stop := context.AfterFunc(dctx, func() { _ = conn.Close() })
+	// Under TLS close the TCP conn: a TLS close would send close_notify,
+	// and the server's answer to it would read as a hang-up.
+	raw := conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	stop := context.AfterFunc(dctx, func() { _ = raw.Close() })
 	defer stop()
 	_ = conn.SetDeadline(deadline)
 
 	req := stun.New()
 	if err := req.Build(stun.TransactionID, stun.BindingRequest); err != nil {
-		return r.wrong(start, "cannot build STUN request", err)
+		return r.wrong(s.start, "cannot build STUN request", err)
 	}
-	s := stunExchange{r: &r, parent: ctx, ctx: dctx, conn: conn, req: req, start: start, deadline: deadline}
+	s.conn, s.req = conn, req
 	if transport == "udp" {
 		return s.udp(o.RTO)
 	}
 	return s.tcp()
 }
 
-// stunExchange is one probe's state, shared by the UDP and TCP paths.
+// stunExchange is one probe's state, shared by the UDP and stream paths.
 type stunExchange struct {
 	r        *Result
 	parent   context.Context // the caller's, for Classify
@@ -92,6 +110,39 @@ type stunExchange struct {
 	start    time.Time
 	deadline time.Time
 	sent     int
+	// Over TLS: how far the connection got, and the version and
+	// certificate for Detail.
+	tls       progress
+	tlsDetail string
+}
+
+// dial connects over transport; over TLS it also completes and judges the
+// handshake. done is true when the probe is over: *s.r holds the verdict.
+func (s *stunExchange) dial(t Target, transport string, o TLSOptions) (conn net.Conn, done bool) {
+	r := s.r
+	if transport != "tls" {
+		d := net.Dialer{KeepAlive: -1}
+		conn, err := d.DialContext(s.ctx, transport, r.Address)
+		if err != nil {
+			r.fail(s.parent, s.start, err)
+			return nil, true
+		}
+		return conn, false
+	}
+	tc, err := s.tls.dialTLS(s.ctx, r.Address, tlsConfig(t, o.ServerName, o.RootCAs, o.Now, &s.tls))
+	if err != nil {
+		r.tlsFail(s.parent, s.start, err, o.Now, &s.tls)
+		return nil, true
+	}
+	detail, problem := certCheck(tc.ConnectionState(), o.MinValidity, o.Now)
+	if problem != nil {
+		_ = tc.Close()
+		r.Detail = detail
+		r.wrong(s.start, problem.Error(), problem)
+		return nil, true
+	}
+	s.tlsDetail = detail
+	return tc, false
 }
 
 func (s *stunExchange) udp(rto time.Duration) Result {
@@ -197,24 +248,33 @@ func (s *stunExchange) reply(m *stun.Message) (Result, bool) {
 		return r.wrong(s.start, "not a STUN response",
 			fmt.Errorf("got a STUN %s back, want a response", m.Type.Class)), true
 	}
+	if s.tlsDetail != "" {
+		r.Detail += "; " + s.tlsDetail
+	}
 	return r.open(s.start), true
 }
 
 func (s *stunExchange) fail(err error) Result {
 	r := s.r
 	r.fail(s.parent, s.start, closedBy(s.ctx, err))
-	// Over TCP the connect completed: silence is a mute service.
-	if !r.mute(r.Transport == "tcp", "STUN") && r.Status == StatusFiltered && s.sent > 0 {
+	// Over TCP and TLS the connect completed: silence is a mute service.
+	if !r.mute(r.Transport != "udp", "STUN") && r.Status == StatusFiltered && s.sent > 0 {
 		r.Cause = fmt.Sprintf("no STUN response to %d %s", s.sent, plural(s.sent, "request"))
 	}
 	return *r
 }
 
-// streamFail handles a read error on TCP: a peer that hangs up without a STUN
-// answer is something else listening, not a closed or filtered port.
+// streamFail handles a read error on TCP or TLS: a peer that hangs up
+// without a STUN answer is something else listening, not a closed or
+// filtered port.
 func (s *stunExchange) streamFail(err error) Result {
 	if hungUp(err) && s.ctx.Err() == nil {
 		return s.r.wrong(s.start, "connection closed without a STUN response", err)
+	}
+	// TLS 1.3: a server that requires a client certificate says so only
+	// after our handshake ended, on the first read.
+	if s.tls.certRequested.Load() && certRefused(err) {
+		return s.r.wrong(s.start, CauseClientCert, err)
 	}
 	return s.fail(err)
 }

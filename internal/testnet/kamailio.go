@@ -95,7 +95,7 @@ func startKamailio(tb testing.TB, certPEM, keyPEM []byte) []uint16 {
 			tlsLines = fmt.Sprintf("loadmodule \"tls.so\"\nmodparam(\"tls\", \"config\", %q)", kamailioTLSFiles(tb, dir, certPEM, keyPEM))
 		}
 		cfg := filepath.Join(dir, "kamailio.cfg")
-		writeFile(tb, cfg, fmt.Sprintf(kamailioCfg, listen, tlsLines))
+		writeFile(tb, cfg, fmt.Appendf(nil, kamailioCfg, listen, tlsLines))
 		check, err := exec.CommandContext(tb.Context(), bin, "-c", "-f", cfg).CombinedOutput()
 		if err != nil {
 			if bytes.Contains(check, []byte("tls.so")) {
@@ -133,10 +133,10 @@ func startKamailio(tb testing.TB, certPEM, keyPEM []byte) []uint16 {
 func kamailioTLSFiles(tb testing.TB, dir string, certPEM, keyPEM []byte) string {
 	tb.Helper()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writeFile(tb, certFile, string(certPEM))
-	writeFile(tb, keyFile, string(keyPEM))
+	writeFile(tb, certFile, certPEM)
+	writeFile(tb, keyFile, keyPEM)
 	tlsCfg := filepath.Join(dir, "tls.cfg")
-	writeFile(tb, tlsCfg, fmt.Sprintf(kamailioTLSCfg, certFile, keyFile))
+	writeFile(tb, tlsCfg, fmt.Appendf(nil, kamailioTLSCfg, certFile, keyFile))
 	return tlsCfg
 }
 
@@ -154,11 +154,4 @@ func sipAnswers(ctx context.Context, network string, port uint16) bool {
 		"Max-Forwards: 70\r\nTo: <sip:" + addr + ">\r\nFrom: <sip:testnet@" + loopback4 + ">;tag=ready\r\n" +
 		"Call-ID: testnet-ready\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
 	return answerStarts(c, req, "SIP/2.0 ")
-}
-
-func writeFile(tb testing.TB, path, content string) {
-	tb.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		tb.Fatalf("testnet: %v", err)
-	}
 }

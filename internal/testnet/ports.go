@@ -58,6 +58,12 @@ func freePorts(tb testing.TB, network string, n int) uint16 {
 // them.
 func bindsAll(tb testing.TB, network string, base, n int) bool {
 	tb.Helper()
+	return bindsAllOn(tb, network, loopback4, base, n)
+}
+
+// bindsAllOn is bindsAll on a loopback ip.
+func bindsAllOn(tb testing.TB, network, ip string, base, n int) bool {
+	tb.Helper()
 	var held []io.Closer
 	defer func() {
 		for _, c := range held {
@@ -65,7 +71,7 @@ func bindsAll(tb testing.TB, network string, base, n int) bool {
 		}
 	}()
 	for p := base; p < base+n; p++ {
-		c, err := bindPort(tb, network, uint16(p))
+		c, err := bindPort(tb, network, ip, uint16(p))
 		if err != nil {
 			return false
 		}
@@ -74,11 +80,11 @@ func bindsAll(tb testing.TB, network string, base, n int) bool {
 	return true
 }
 
-func bindPort(tb testing.TB, network string, p uint16) (io.Closer, error) {
+func bindPort(tb testing.TB, network, ip string, p uint16) (io.Closer, error) {
 	if network == "udp" {
-		return bindUDP(tb, loopback4, p)
+		return bindUDP(tb, ip, p)
 	}
-	return bindTCP(tb, loopback4, p)
+	return bindTCP(tb, ip, p)
 }
 
 // ephemeralLow is the lowest port the kernel hands to port-0 sockets, at

@@ -78,12 +78,12 @@ func startRTSPServer(tb testing.TB, certPEM, keyPEM []byte) uint16 {
 	}
 	dir := tb.TempDir()
 	script := filepath.Join(dir, "rtsp_server.py")
-	writeFile(tb, script, rtspScript)
+	writeFile(tb, script, []byte(rtspScript))
 	args := []string{script}
 	network := "tcp"
 	if certPEM != nil {
 		pemFile := filepath.Join(dir, "server.pem")
-		writeFile(tb, pemFile, string(certPEM)+string(keyPEM))
+		writeFile(tb, pemFile, append(append([]byte{}, certPEM...), keyPEM...))
 		args, network = append(args, pemFile), "tls"
 	}
 	pr, pw := io.Pipe()

@@ -3,6 +3,7 @@ package testnet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -231,4 +232,69 @@ func TCPReplies(tb testing.TB, reply func(head []byte) []byte) uint16 {
 		wg.Wait()
 	})
 	return port(ln.Addr())
+}
+
+// UDPProxy forwards datagrams between one client and the 127.0.0.1 UDP
+// port upstream, until cleanup, except that intercept may answer or drop a
+// client's datagram: a reply it returns goes back to the client, and the
+// datagram goes upstream only when it returns forward. intercept runs on
+// one goroutine, so it may keep state without locking; req is only valid
+// during the call.
+func UDPProxy(tb testing.TB, upstream uint16, intercept func(req []byte) (reply []byte, forward bool)) uint16 {
+	tb.Helper()
+	front := listenPacket(tb, loopback4)
+	d := net.Dialer{}
+	back, err := d.DialContext(tb.Context(), "udp", hostPort(tb, loopback4, upstream))
+	if err != nil {
+		_ = front.Close()
+		tb.Fatalf("testnet: UDPProxy: %v", err)
+	}
+	var (
+		mu     sync.Mutex
+		client net.Addr
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() {
+		buf := make([]byte, 1<<16)
+		for {
+			n, from, err := front.ReadFrom(buf)
+			if err != nil {
+				return // closed by cleanup
+			}
+			mu.Lock()
+			client = from
+			mu.Unlock()
+			reply, forward := intercept(buf[:n])
+			if reply != nil {
+				_, _ = front.WriteTo(reply, from)
+			}
+			if forward {
+				_, _ = back.Write(buf[:n])
+			}
+		}
+	})
+	wg.Go(func() {
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := back.Read(buf)
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				continue // an ICMP error from upstream: keep going
+			}
+			mu.Lock()
+			to := client
+			mu.Unlock()
+			if to != nil {
+				_, _ = front.WriteTo(buf[:n], to)
+			}
+		}
+	})
+	tb.Cleanup(func() {
+		_ = front.Close()
+		_ = back.Close()
+		wg.Wait()
+	})
+	return port(front.LocalAddr())
 }

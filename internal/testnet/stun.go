@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"testing"
 	"time"
@@ -149,4 +150,13 @@ func ReadSTUNAnswer(tb testing.TB, c net.Conn, req *stun.Message) {
 	if err := sw.GetFrom(res); err != nil || sw.String() != responder.Software {
 		tb.Errorf("testnet: SOFTWARE %q (%v), want %q", sw, err, responder.Software)
 	}
+}
+
+// STUNOverTLS serves STUN (the responder) over TLS with cfg on one
+// 127.0.0.1 port, as a STUN/TURN server's 5349 or 443 does, until cleanup.
+func STUNOverTLS(tb testing.TB, cfg *tls.Config) uint16 {
+	tb.Helper()
+	ln := listen(tb, loopback4)
+	Serve(tb, nil, []net.Listener{tls.NewListener(ln, cfg)}, responder.Options{})
+	return port(ln.Addr())
 }
