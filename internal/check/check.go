@@ -37,6 +37,10 @@ type Check struct {
 	Ports []uint16
 	Label string
 	Probe ProbeFunc
+	// MinInterval, when set, is the least time between the starts of two
+	// attempts on one address and port, whatever the poll interval: what
+	// keeps a TURN server's allocation quota safe.
+	MinInterval time.Duration
 }
 
 // Spec is a check as the user configured it.
@@ -63,6 +67,12 @@ type Options struct {
 	MinCertValidity time.Duration
 	Path            string // "" = "/"
 	ExpectStatus    int    // 0 = 200
+	// TURN: long-term credentials (Username and Password) or a TURN REST
+	// SharedSecret that credentials valid for CredentialTTL are derived
+	// from; Realm, when set, must be the server's.
+	Username, Password, SharedSecret, Realm string
+	CredentialTTL                           time.Duration
+	RelayCheck, DenyPrivatePeers            bool
 }
 
 // Label is how a row names the spec's ports: "3478", "10000-10999", or
@@ -158,7 +168,8 @@ func (s Spec) Build(now func() time.Time) (Check, error) {
 	if err != nil {
 		return Check{}, err
 	}
-	c := Check{Name: s.Name, Protocol: s.Protocol, Transport: transport, Ports: ports, Label: s.Label()}
+	c := Check{Name: s.Name, Protocol: s.Protocol, Transport: transport, Ports: ports, Label: s.Label(),
+		MinInterval: p.MinInterval}
 	if c.Name == "" {
 		c.Name = s.DefaultName()
 	}

@@ -68,7 +68,9 @@ func TestSpecNames(t *testing.T) {
 // Every protocol is declared whole: a default transport, a probe, an error
 // hint, and only options that some schema attribute carries.
 func TestRegistryEntriesAreComplete(t *testing.T) {
-	known := []string{check.OptServerName, check.OptCACertPEM, check.OptMinCertValidity, check.OptPath, check.OptExpectStatus}
+	known := []string{check.OptServerName, check.OptCACertPEM, check.OptMinCertValidity, check.OptPath, check.OptExpectStatus,
+		check.OptUsername, check.OptPassword, check.OptSharedSecret, check.OptRealm, check.OptCredentialTTL,
+		check.OptRelayCheck, check.OptDenyPrivate}
 	for _, p := range check.Protocols() {
 		if len(p.Transports) == 0 || p.Probe == nil || p.ErrorHint == "" || p.Summary == "" {
 			t.Errorf("%s: incomplete entry %+v", p.Name, p)
@@ -94,13 +96,13 @@ func TestBuildRefusesWhatTheRegistryDoesNot(t *testing.T) {
 		t.Errorf("tls over udp: %v", err)
 	}
 	if _, err := (check.Spec{Protocol: "sctp", Port: 1}).Build(nil); err == nil ||
-		err.Error() != `unknown protocol "sctp" (want tcp, stun, tls, http, https, sip, rtsp, rtsps, rtmp, rtmps, srt)` {
+		err.Error() != `unknown protocol "sctp" (want tcp, stun, tls, http, https, turn, sip, rtsp, rtsps, rtmp, rtmps, srt)` {
 		t.Errorf("sctp: %v", err)
 	}
 	if got := check.WithOption(check.OptPath); !slices.Equal(got, []string{"http", "https", "rtsp", "rtsps"}) {
 		t.Errorf("WithOption(path) = %v", got)
 	}
-	if got := check.WithTransports(); !slices.Equal(got, []string{"stun", "sip"}) {
+	if got := check.WithTransports(); !slices.Equal(got, []string{"stun", "turn", "sip"}) {
 		t.Errorf("WithTransports() = %v", got)
 	}
 }

@@ -29,6 +29,8 @@ type Protocol struct {
 	// TLSTransport, when set, is the one transport over which the protocol
 	// speaks TLS; the TLS options apply only with it.
 	TLSTransport string
+	// MinInterval is Check.MinInterval for this protocol's checks.
+	MinInterval time.Duration
 }
 
 // ProbeInput is what Build hands a protocol's Probe.
@@ -46,11 +48,19 @@ const (
 	OptMinCertValidity = "min_cert_validity"
 	OptPath            = "path"
 	OptExpectStatus    = "expect_status"
+	OptUsername        = "username"
+	OptPassword        = "password"
+	OptSharedSecret    = "shared_secret"
+	OptRealm           = "realm"
+	OptCredentialTTL   = "credential_ttl"
+	OptRelayCheck      = "relay_check"
+	OptDenyPrivate     = "deny_private_peers"
 )
 
 var (
 	tlsOptions  = []string{OptServerName, OptCACertPEM, OptMinCertValidity}
 	httpOptions = []string{OptPath, OptExpectStatus}
+	turnOptions = []string{OptUsername, OptPassword, OptSharedSecret, OptRealm, OptCredentialTTL, OptRelayCheck, OptDenyPrivate}
 )
 
 // registry holds every protocol, in the order the docs list them.
@@ -68,11 +78,13 @@ var webProtocols = []Protocol{
 		ErrorHint: "likely a different service answered on that port",
 	},
 	{
-		Name:       "stun",
-		Summary:    "`stun` (a STUN Binding request gets any STUN answer with our transaction ID)",
-		Transports: []string{"udp", "tcp"},
+		Name:         "stun",
+		Summary:      "`stun` (a STUN Binding request gets any STUN answer with our transaction ID)",
+		Transports:   []string{"udp", "tcp", "tls"},
+		Options:      tlsOptions,
+		TLSTransport: "tls",
 		Probe: func(in ProbeInput) ProbeFunc {
-			o := probe.STUNOptions{Transport: in.Transport}
+			o := probe.STUNOptions{Transport: in.Transport, TLS: tlsProbeOptions(in)}
 			return func(ctx context.Context, t probe.Target) probe.Result { return probe.STUN(ctx, t, o) }
 		},
 		ErrorHint: "likely a different service answered on that port (or a TLS-terminating load balancer sits in " +
@@ -108,9 +120,29 @@ var webProtocols = []Protocol{
 	},
 }
 
-// media protocols: SIP, RTSP, RTMP and SRT, each proven by its first
+// media protocols: TURN, SIP, RTSP, RTMP and SRT, each proven by its first
 // exchange, leaving no session behind.
 var mediaProtocols = []Protocol{
+	{
+		Name: "turn",
+		Summary: "`turn` (an Allocate with the credentials succeeds and is released; optionally a datagram " +
+			"through the relay, and private peers refused)",
+		Transports:   []string{"udp", "tcp", "tls"},
+		Options:      append(slices.Clone(tlsOptions), turnOptions...),
+		TLSTransport: "tls",
+		MinInterval:  probe.TURNMinInterval,
+		Probe: func(in ProbeInput) ProbeFunc {
+			o := probe.TURNOptions{
+				Transport: in.Transport, Username: in.Options.Username, Password: in.Options.Password,
+				SharedSecret: in.Options.SharedSecret, CredentialTTL: in.Options.CredentialTTL,
+				Realm: in.Options.Realm, RelayCheck: in.Options.RelayCheck,
+				DenyPrivatePeers: in.Options.DenyPrivatePeers, TLS: tlsProbeOptions(in), Now: in.Now,
+			}
+			return func(ctx context.Context, t probe.Target) probe.Result { return probe.TURN(ctx, t, o) }
+		},
+		ErrorHint: "likely the credentials (username and password, or shared_secret and the server's " +
+			"static-auth-secret) or realm do not match the server, or a STUN-only server is on that port",
+	},
 	{
 		Name: "sip",
 		Summary: "`sip` (an OPTIONS request gets a SIP response with our Call-ID and CSeq: any status, " +

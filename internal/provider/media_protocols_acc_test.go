@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
@@ -92,7 +93,7 @@ func TestValidation_mediaProtocolOptions(t *testing.T) {
 		{"rtmp path", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "rtmp", "port": 1935, "path": "/live"})),
 			`Attribute checks[0].path applies only to protocol "http", "https", "rtsp" or "rtsps", but checks[0].protocol is "rtmp"`},
 		{"srt over tcp", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "srt", "port": 9000, "transport": "tcp"})),
-			`Attribute checks[0].transport applies only to protocol "stun" or "sip", but checks[0].protocol is "srt"`},
+			"Attribute checks[0].transport applies only to protocol " + quoteList(check.WithTransports()) + `, but checks[0].protocol is "srt"`},
 		{"http 699", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "http", "port": 80, "expect_status": 699})),
 			`Attribute checks[0].expect_status must be between 100 and 599 for protocol "http", got: 699`},
 	}

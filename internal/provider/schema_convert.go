@@ -14,6 +14,9 @@ import (
 func dataSourceAttributes(in map[string]rschema.Attribute) map[string]dschema.Attribute {
 	out := make(map[string]dschema.Attribute, len(in))
 	for name, a := range in {
+		if s, ok := a.(rschema.StringAttribute); ok && s.WriteOnly {
+			continue // data sources have no write-only arguments
+		}
 		out[name] = dataSourceAttribute(a)
 	}
 	return out

@@ -63,6 +63,16 @@ type checkModel struct {
 	MinCertValidity durationValue `tfsdk:"min_cert_validity"`
 	Path            types.String  `tfsdk:"path"`
 	ExpectStatus    types.Int64   `tfsdk:"expect_status"`
+	// TURN.
+	Username         types.String  `tfsdk:"username"`
+	Password         types.String  `tfsdk:"password"`
+	PasswordWO       types.String  `tfsdk:"password_wo"` // resource only; read from config
+	SharedSecret     types.String  `tfsdk:"shared_secret"`
+	SharedSecretWO   types.String  `tfsdk:"shared_secret_wo"` // resource only; read from config
+	Realm            types.String  `tfsdk:"realm"`
+	CredentialTTL    durationValue `tfsdk:"credential_ttl"`
+	RelayCheck       types.Bool    `tfsdk:"relay_check"`
+	DenyPrivatePeers types.Bool    `tfsdk:"deny_private_peers"`
 }
 
 // resultAttrTypes are the attribute types of one results row, as the
@@ -122,19 +132,38 @@ func checkFromValue(v attr.Value) (c checkModel, ok bool) {
 	}
 	a := obj.Attributes()
 	return checkModel{
-		Name:            attrAs[types.String](a, "name"),
-		Protocol:        attrAs[types.String](a, "protocol"),
-		Transport:       attrAs[types.String](a, "transport"),
-		Port:            attrAs[types.Int64](a, "port"),
-		Ports:           attrAs[types.List](a, "ports"),
-		PortRange:       attrAs[types.String](a, "port_range"),
-		Sample:          attrAs[types.Int64](a, "sample"),
-		ServerName:      attrAs[types.String](a, "server_name"),
-		CACertPEM:       attrAs[types.String](a, "ca_cert_pem"),
-		MinCertValidity: attrAs[durationValue](a, "min_cert_validity"),
-		Path:            attrAs[types.String](a, "path"),
-		ExpectStatus:    attrAs[types.Int64](a, "expect_status"),
+		Name:             attrAs[types.String](a, "name"),
+		Protocol:         attrAs[types.String](a, "protocol"),
+		Transport:        attrAs[types.String](a, "transport"),
+		Port:             attrAs[types.Int64](a, "port"),
+		Ports:            attrAs[types.List](a, "ports"),
+		PortRange:        attrAs[types.String](a, "port_range"),
+		Sample:           attrAs[types.Int64](a, "sample"),
+		ServerName:       attrAs[types.String](a, "server_name"),
+		CACertPEM:        attrAs[types.String](a, "ca_cert_pem"),
+		MinCertValidity:  attrAs[durationValue](a, "min_cert_validity"),
+		Path:             attrAs[types.String](a, "path"),
+		ExpectStatus:     attrAs[types.Int64](a, "expect_status"),
+		Username:         attrAs[types.String](a, "username"),
+		Password:         attrAs[types.String](a, "password"),
+		PasswordWO:       attrAs[types.String](a, "password_wo"),
+		SharedSecret:     attrAs[types.String](a, "shared_secret"),
+		SharedSecretWO:   attrAs[types.String](a, "shared_secret_wo"),
+		Realm:            attrAs[types.String](a, "realm"),
+		CredentialTTL:    attrAs[durationValue](a, "credential_ttl"),
+		RelayCheck:       attrAs[types.Bool](a, "relay_check"),
+		DenyPrivatePeers: attrAs[types.Bool](a, "deny_private_peers"),
 	}, true
+}
+
+// firstSet is the first of vs that is set, or "".
+func firstSet(vs ...types.String) string {
+	for _, v := range vs {
+		if v.ValueString() != "" {
+			return v.ValueString()
+		}
+	}
+	return ""
 }
 
 // attrAs returns the attribute called name as T. A missing attribute, or one
@@ -243,9 +272,15 @@ func (c checkModel) spec() (check.Spec, error) {
 		Transport: c.Transport.ValueString(),
 		Sample:    int(c.Sample.ValueInt64()),
 		Options: check.Options{
-			ServerName: c.ServerName.ValueString(),
-			CACertPEM:  c.CACertPEM.ValueString(),
-			Path:       c.Path.ValueString(),
+			ServerName:       c.ServerName.ValueString(),
+			CACertPEM:        c.CACertPEM.ValueString(),
+			Path:             c.Path.ValueString(),
+			Username:         c.Username.ValueString(),
+			Password:         firstSet(c.PasswordWO, c.Password),
+			SharedSecret:     firstSet(c.SharedSecretWO, c.SharedSecret),
+			Realm:            c.Realm.ValueString(),
+			RelayCheck:       c.RelayCheck.ValueBool(),
+			DenyPrivatePeers: c.DenyPrivatePeers.ValueBool(),
 		},
 	}
 	if !c.Port.IsNull() {
@@ -265,6 +300,13 @@ func (c checkModel) spec() (check.Spec, error) {
 	}
 	if !c.ExpectStatus.IsNull() {
 		s.Options.ExpectStatus = int(c.ExpectStatus.ValueInt64())
+	}
+	if !c.CredentialTTL.IsNull() {
+		d, err := time.ParseDuration(c.CredentialTTL.ValueString())
+		if err != nil {
+			return s, err
+		}
+		s.Options.CredentialTTL = d
 	}
 	if !c.MinCertValidity.IsNull() {
 		d, err := time.ParseDuration(c.MinCertValidity.ValueString())

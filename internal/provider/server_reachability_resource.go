@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	rtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -70,6 +71,39 @@ func (r *serverReachabilityResource) Configure(_ context.Context, req resource.C
 func (r *serverReachabilityResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateConfigChecks(ctx, req.Config, &resp.Diagnostics)
 	validateErrorTimeout(ctx, req.Config, &resp.Diagnostics)
+	validateRecheckWriteOnly(ctx, req.Config, &resp.Diagnostics)
+}
+
+// validateRecheckWriteOnly refuses recheck_on_refresh with a write-only
+// secret: a refresh has no configuration to read it from, so it could not
+// authenticate.
+func validateRecheckWriteOnly(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
+	var recheck types.Bool
+	var checks types.List
+	diags.Append(config.GetAttribute(ctx, path.Root("recheck_on_refresh"), &recheck)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
+	if diags.HasError() || !recheck.ValueBool() {
+		return
+	}
+	for i, e := range checks.Elements() {
+		c, ok := checkFromValue(e)
+		if !ok {
+			continue
+		}
+		for _, v := range []struct {
+			name  string
+			value types.String
+		}{{"password_wo", c.PasswordWO}, {"shared_secret_wo", c.SharedSecretWO}} {
+			if v.value.IsNull() {
+				continue
+			}
+			at := path.Root("checks").AtListIndex(i).AtName(v.name)
+			diags.AddAttributeError(at, "Write-only secret with recheck_on_refresh",
+				fmt.Sprintf("Attribute %s is write-only, so a refresh cannot read it, and recheck_on_refresh "+
+					"would probe without it. Use %s instead, or set recheck_on_refresh = false.",
+					at, strings.TrimSuffix(v.name, "_wo")))
+		}
+	}
 }
 
 // validateErrorTimeout refuses an error_timeout longer than the create or
@@ -123,22 +157,25 @@ func (r *serverReachabilityResource) ModifyPlan(ctx context.Context, req resourc
 }
 
 func (r *serverReachabilityResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.applyPlan(ctx, "create", req.Plan, &resp.State, &resp.Diagnostics)
+	r.applyPlan(ctx, "create", req.Plan, req.Config, &resp.State, &resp.Diagnostics)
 }
 
 func (r *serverReachabilityResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.applyPlan(ctx, "update", req.Plan, &resp.State, &resp.Diagnostics)
+	r.applyPlan(ctx, "update", req.Plan, req.Config, &resp.State, &resp.Diagnostics)
 }
 
 // applyPlan is Create and Update (name): it verifies the plan under that
 // operation's timeout and, when apply says so, saves the plan with the
 // computed attributes.
-func (r *serverReachabilityResource) applyPlan(ctx context.Context, name string, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *serverReachabilityResource) applyPlan(ctx context.Context, name string, plan tfsdk.Plan, config tfsdk.Config, state *tfsdk.State, diags *diag.Diagnostics) {
 	var m resourceModel
+	var configured types.List
 	diags.Append(plan.Get(ctx, &m)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &configured)...)
 	if diags.HasError() {
 		return
 	}
+	m.Checks = withWriteOnly(ctx, m.Checks, configured, diags)
 	timeout, ds := m.Timeouts.Create(ctx, defaultCreateTimeout)
 	if name == "update" {
 		timeout, ds = m.Timeouts.Update(ctx, defaultUpdateTimeout)
@@ -151,6 +188,40 @@ func (r *serverReachabilityResource) applyPlan(ctx context.Context, name string,
 		state.Raw = plan.Raw // a verification sets only the computed attributes
 		diags.Append(setAttributes(ctx, state, out.computed())...)
 	}
+}
+
+// writeOnlyAttributes are the check attributes that only the configuration
+// holds: the plan and state have them null.
+var writeOnlyAttributes = []string{"password_wo", "shared_secret_wo"}
+
+// withWriteOnly returns the planned checks with the write-only secrets of
+// the configured ones filled in.
+func withWriteOnly(ctx context.Context, planned, configured types.List, diags *diag.Diagnostics) types.List {
+	pe, ce := planned.Elements(), configured.Elements()
+	if len(pe) != len(ce) {
+		return planned
+	}
+	out := make([]attr.Value, len(pe))
+	for i := range pe {
+		out[i] = pe[i]
+		po, ok := pe[i].(types.Object)
+		co, cok := ce[i].(types.Object)
+		if !ok || !cok || po.IsNull() || po.IsUnknown() || co.IsNull() || co.IsUnknown() {
+			continue
+		}
+		attrs := maps.Clone(po.Attributes())
+		for _, name := range writeOnlyAttributes {
+			if v, ok := co.Attributes()[name]; ok {
+				attrs[name] = v
+			}
+		}
+		obj, ds := types.ObjectValue(po.AttributeTypes(ctx), attrs)
+		diags.Append(ds...)
+		out[i] = obj
+	}
+	l, ds := types.ListValue(planned.ElementType(ctx), out)
+	diags.Append(ds...)
+	return l
 }
 
 // apply verifies m under op's timeout and reports whether m should be

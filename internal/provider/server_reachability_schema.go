@@ -202,7 +202,8 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 func checkAttributes() map[string]schema.Attribute {
 	tlsOnly := onlyFor(check.WithOption(check.OptServerName))
 	httpOnly := onlyFor(check.WithOption(check.OptPath))
-	tlsOnly += " For `sip`, only with `transport = \"tls\"`."
+	turnOnly := onlyFor(check.WithOption(check.OptUsername))
+	tlsOnly += " For `stun`, `turn` and `sip`, only with `transport = \"tls\"`."
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{
 			Optional: true,
@@ -288,6 +289,67 @@ func checkAttributes() map[string]schema.Attribute {
 				"`200`); for `sip`, 100 to 699 (default: any SIP response proves a SIP stack, 401 and 404 " +
 				"included)." + onlyFor(check.WithOption(check.OptExpectStatus)),
 			Validators: []validator.Int64{int64validator.Between(100, 699)},
+		},
+		"username": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "TURN user: with `password` (or `password_wo`) the long-term credential; with " +
+				"`shared_secret` the user part of the derived TURN REST username `<expiry>:<username>`." + turnOnly,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"password": schema.StringAttribute{
+			Optional:  true,
+			Sensitive: true,
+			MarkdownDescription: "TURN long-term password, with `username`. It is stored in state, as sensitive; " +
+				"`password_wo` keeps it out." + turnOnly,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"password_wo": schema.StringAttribute{
+			Optional:  true,
+			WriteOnly: true,
+			MarkdownDescription: "`password`, as a write-only argument (Terraform 1.11 and later): never stored in " +
+				"plan or state, so it can come from an ephemeral resource. Not with `recheck_on_refresh`, which " +
+				"has no configuration to read it from." + turnOnly,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"shared_secret": schema.StringAttribute{
+			Optional:  true,
+			Sensitive: true,
+			MarkdownDescription: "TURN REST API secret (coturn's `static-auth-secret` with `use-auth-secret`): " +
+				"each attempt derives a username valid for `credential_ttl` and its HMAC-SHA1 password. " +
+				"Stored in state, as sensitive; `shared_secret_wo` keeps it out." + turnOnly,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"shared_secret_wo": schema.StringAttribute{
+			Optional:  true,
+			WriteOnly: true,
+			MarkdownDescription: "`shared_secret`, as a write-only argument (Terraform 1.11 and later). Not with " +
+				"`recheck_on_refresh`." + turnOnly,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"realm": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "The realm the TURN server must announce; unset, any." + turnOnly,
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"credential_ttl": schema.StringAttribute{
+			CustomType: durationType{},
+			Optional:   true,
+			MarkdownDescription: "How long credentials derived from `shared_secret` are valid, as a Go duration. " +
+				"Defaults to `1h`." + turnOnly,
+			Validators: []validator.String{validators.DurationAtLeast(time.Second)},
+		},
+		"relay_check": schema.BoolAttribute{
+			Optional: true,
+			MarkdownDescription: "Also send a datagram through the relay to a second socket of the prober and " +
+				"receive it back: proof that media can flow, not only that authentication works. Defaults to " +
+				"`false`." + turnOnly,
+		},
+		"deny_private_peers": schema.BoolAttribute{
+			Optional: true,
+			MarkdownDescription: "Pass only if the server refuses permissions toward loopback, unspecified, " +
+				"RFC 1918, CGNAT, link-local, multicast and cloud metadata peers (169.254.169.254, " +
+				"fd00:ec2::254): an open relay into the private network is a security hole. Only permissions " +
+				"are requested; nothing is sent to those peers. Defaults to `false`." + turnOnly,
 		},
 	}
 }

@@ -36,6 +36,15 @@ var protocolOptions = []protocolOption{
 	{check.OptMinCertValidity, check.WithOption(check.OptMinCertValidity), func(c checkModel) attr.Value { return c.MinCertValidity }},
 	{check.OptPath, check.WithOption(check.OptPath), func(c checkModel) attr.Value { return c.Path }},
 	{check.OptExpectStatus, check.WithOption(check.OptExpectStatus), func(c checkModel) attr.Value { return c.ExpectStatus }},
+	{check.OptUsername, check.WithOption(check.OptUsername), func(c checkModel) attr.Value { return c.Username }},
+	{check.OptPassword, check.WithOption(check.OptPassword), func(c checkModel) attr.Value { return c.Password }},
+	{"password_wo", check.WithOption(check.OptPassword), func(c checkModel) attr.Value { return c.PasswordWO }},
+	{check.OptSharedSecret, check.WithOption(check.OptSharedSecret), func(c checkModel) attr.Value { return c.SharedSecret }},
+	{"shared_secret_wo", check.WithOption(check.OptSharedSecret), func(c checkModel) attr.Value { return c.SharedSecretWO }},
+	{check.OptRealm, check.WithOption(check.OptRealm), func(c checkModel) attr.Value { return c.Realm }},
+	{check.OptCredentialTTL, check.WithOption(check.OptCredentialTTL), func(c checkModel) attr.Value { return c.CredentialTTL }},
+	{check.OptRelayCheck, check.WithOption(check.OptRelayCheck), func(c checkModel) attr.Value { return c.RelayCheck }},
+	{check.OptDenyPrivate, check.WithOption(check.OptDenyPrivate), func(c checkModel) attr.Value { return c.DenyPrivatePeers }},
 }
 
 // validateConfigChecks is the ValidateConfig of the resource and of the data
@@ -101,9 +110,51 @@ func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
 			validateTLSTransport(at, c, p, diags)
 		}
 		validateExpectStatus(at, c, diags)
+		if proto == "turn" {
+			validateTURNCredentials(at, c, diags)
+		}
 	}
 	validatePorts(at, c, diags)
 	validatePortCount(at, c, diags)
+}
+
+// validateTURNCredentials wants one way to authenticate: username with
+// password (or password_wo), or shared_secret (or shared_secret_wo), whose
+// credential_ttl is meaningless without it.
+func validateTURNCredentials(at path.Path, c checkModel, diags *diag.Diagnostics) {
+	set := func(v attr.Value) bool { return !v.IsNull() } // unknown counts as set
+	passwords := setNames(map[string]bool{"password": set(c.Password), "password_wo": set(c.PasswordWO)})
+	secrets := setNames(map[string]bool{"shared_secret": set(c.SharedSecret), "shared_secret_wo": set(c.SharedSecretWO)})
+	switch {
+	case len(passwords)+len(secrets) == 0:
+		diags.AddAttributeError(at, "TURN check without credentials",
+			fmt.Sprintf("Attribute %s needs credentials: username with password (or password_wo), or shared_secret "+
+				"(or shared_secret_wo) for coturn's use-auth-secret.", at))
+	case len(passwords)+len(secrets) > 1:
+		both := append(passwords, secrets...)
+		diags.AddAttributeError(at.AtName(both[1]), "Several TURN credentials",
+			fmt.Sprintf("Attribute %s sets both %s and %s: set only one of password, password_wo, shared_secret "+
+				"and shared_secret_wo.", at, both[0], both[1]))
+	case len(passwords) == 1 && !set(c.Username):
+		diags.AddAttributeError(at.AtName("username"), "TURN password without username",
+			fmt.Sprintf("Attribute %s is required with %s.", at.AtName("username"), at.AtName(passwords[0])))
+	case len(passwords) == 1 && set(c.CredentialTTL):
+		diags.AddAttributeError(at.AtName("credential_ttl"), "credential_ttl without shared_secret",
+			fmt.Sprintf("Attribute %s applies only with shared_secret (or shared_secret_wo), whose derived "+
+				"credentials it bounds; remove it.", at.AtName("credential_ttl")))
+	}
+}
+
+// setNames returns the names whose value is true, sorted.
+func setNames(m map[string]bool) []string {
+	var names []string
+	for n, ok := range m {
+		if ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // validateTLSTransport refuses TLS options on a protocol whose TLS is one of

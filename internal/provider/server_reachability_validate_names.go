@@ -112,7 +112,8 @@ func (c checkModel) effectiveName() (name string, explicit, ok bool) {
 // false while some attribute is unknown.
 func (c checkModel) identity() (id string, ok bool) {
 	if !fullyKnown(c.Protocol, c.Transport, c.Port, c.Ports, c.PortRange, c.Sample, c.ServerName, c.CACertPEM,
-		c.MinCertValidity, c.Path, c.ExpectStatus) {
+		c.MinCertValidity, c.Path, c.ExpectStatus, c.Username, c.Password, c.PasswordWO, c.SharedSecret,
+		c.SharedSecretWO, c.Realm, c.CredentialTTL, c.RelayCheck, c.DenyPrivatePeers) {
 		return "", false
 	}
 	spec, err := c.spec()
@@ -130,9 +131,11 @@ func (c checkModel) identity() (id string, ok bool) {
 	if o.ExpectStatus == 0 {
 		o.ExpectStatus = 200
 	}
-	return fmt.Sprintf("%s %s %s server_name=%q ca=%q min_validity=%d path=%q status=%d", chk.Protocol,
+	// Never shown: it only tells checks apart, secrets included.
+	return fmt.Sprintf("%s %s %s server_name=%q ca=%q min_validity=%d path=%q status=%d turn=%q", chk.Protocol,
 		chk.Transport, check.CompactPorts(chk.Ports), o.ServerName, o.CACertPEM, o.MinCertValidity,
-		o.Path, o.ExpectStatus), true
+		o.Path, o.ExpectStatus, fmt.Sprint(o.Username, o.Password, o.SharedSecret, o.Realm, o.CredentialTTL,
+			o.RelayCheck, o.DenyPrivatePeers)), true
 }
 
 // fullyKnown reports whether no value, nor any element of a list, is

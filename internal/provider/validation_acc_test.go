@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/mediareach/terraform-provider-media/internal/check"
 )
 
 // Every bad input fails at plan time, before anything is probed, with an
@@ -22,16 +24,16 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		{"port 0", tcp(hclCheck{"port": 0}), `Attribute checks[0].port value must be between 1 and 65535, got: 0`},
 		{"port 70000", tcp(hclCheck{"port": 70000}), `Attribute checks[0].port value must be between 1 and 65535, got: 70000`},
 		{"unknown protocol", checksHCL(hclCheck{"protocol": "sctp", "port": 1}),
-			`Attribute checks[0].protocol value must be one of: ["tcp" "stun" "tls" "http" "https" "sip" "rtsp" "rtsps" "rtmp" "rtmps" "srt"], got: "sctp"`},
+			`Attribute checks[0].protocol value must be one of: ["tcp" "stun" "tls" "http" "https" "turn" "sip" "rtsp" "rtsps" "rtmp" "rtmps" "srt"], got: "sctp"`},
 		{"tls option on tcp", tcp(hclCheck{"server_name": "media.example.com"}),
-			`Attribute checks[0].server_name applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps", but checks[0].protocol is "tcp".`},
-		{"min_cert_validity on stun", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
-			`Attribute checks[0].min_cert_validity applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps", but checks[0].protocol is "stun".`},
+			"Attribute checks[0].server_name applies only to protocol " + quoteList(check.WithOption(check.OptServerName)) + `, but checks[0].protocol is "tcp".`},
+		{"min_cert_validity on stun/udp", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
+			`Attribute checks[0].min_cert_validity applies to protocol "stun" only with checks[0].transport = "tls", but the transport is "udp".`},
 		{"min_cert_validity on http", checksHCL(hclCheck{"protocol": "http", "port": 80, "min_cert_validity": "168h"}),
-			`Attribute checks[0].min_cert_validity applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps", but checks[0].protocol is "http".`},
+			"Attribute checks[0].min_cert_validity applies only to protocol " + quoteList(check.WithOption(check.OptMinCertValidity)) + `, but checks[0].protocol is "http".`},
 		{"http option on tls", checksHCL(hclCheck{"protocol": "tls", "port": 443, "path": "/health"}),
 			`Attribute checks[0].path applies only to protocol "http", "https", "rtsp" or "rtsps"`},
-		{"transport on tcp", tcp(hclCheck{"transport": "udp"}), `Attribute checks[0].transport applies only to protocol "stun" or "sip"`},
+		{"transport on tcp", tcp(hclCheck{"transport": "udp"}), "Attribute checks[0].transport applies only to protocol " + quoteList(check.WithTransports())},
 		{"unknown transport", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "transport": "sctp"}),
 			`Attribute checks[0].transport value must be one of: ["udp" "tcp" "tls"], got: "sctp"`},
 		{"second check", checksHCL(hclCheck{"protocol": "tcp", "port": 1}, hclCheck{"protocol": "http", "port": 80, "expect_status": 42}),
@@ -105,7 +107,7 @@ data "media_server_reachability" "test" {
 }
 `,
 			PlanOnly:    true,
-			ExpectError: errorContaining(`Attribute checks[0].ca_cert_pem applies only to protocol "tls", "https", "sip", "rtsps" or "rtmps"`),
+			ExpectError: errorContaining("Attribute checks[0].ca_cert_pem applies only to protocol " + quoteList(check.WithOption(check.OptCACertPEM))),
 		}},
 	})
 }

@@ -20,7 +20,9 @@ type unit struct {
 	check   int
 	target  probe.Target
 	started int // attempts started; also the next attempt's sequence number
-	done    int // attempts with a verdict
+	// lastStart is when the latest attempt started, for Check.MinInterval.
+	lastStart time.Time
+	done      int // attempts with a verdict
 	// Attempts overlap (one starts every interval while earlier ones wait
 	// out attempt_timeout) and answer out of order, so a streak is counted
 	// in start order. inOrder attempts, from the first, have all answered;
@@ -278,10 +280,14 @@ func (r *run) round(ctx context.Context, now time.Time) {
 		if u.passed || u.final || u.pending.Load() > 0 {
 			continue
 		}
+		if floor := r.plan.Checks[u.check].MinInterval; u.started > 0 && now.Sub(u.lastStart) < floor {
+			continue // a TURN server's allocation quota, say
+		}
 		if !r.rate.take(now) {
 			r.cursor = (r.cursor + i) % n
 			return
 		}
+		u.lastStart = now
 		r.launch(ctx, u)
 	}
 }

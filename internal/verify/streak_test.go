@@ -326,3 +326,26 @@ func TestRunDeadlineKeepsEarlierErrorOverMute(t *testing.T) {
 		}
 	})
 }
+
+// A check with a floor on its attempt interval (TURN, for its server's
+// allocation quota) is not probed more often than that, whatever the poll
+// interval; other checks keep the poll interval.
+func TestRunMinIntervalFloor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(uint16, int) probe.Status { return probe.StatusClosed }}
+		turn := p.Check("turn", 3478)
+		turn.MinInterval = 5 * time.Second
+		ctx, cancel := context.WithCancel(t.Context())
+		const interval = 50 * time.Millisecond
+		h := start(ctx, plan(verify.Policy{Interval: interval, AttemptTimeout: time.Second}, turn, p.Check("tcp", 443)))
+		h.step(int(12*time.Second/interval), interval)
+		cancel()
+		<-h.done
+		if got := p.Calls(3478); got != 3 {
+			t.Errorf("turn probed %d times in 12s, want 3 (at 0s, 5s, 10s)", got)
+		}
+		if got := p.Calls(443); got < 200 {
+			t.Errorf("tcp probed %d times in 12s, want one every 50ms", got)
+		}
+	})
+}
