@@ -65,13 +65,9 @@ type providerModel struct {
 	MaxConcurrency types.Int64 `tfsdk:"max_concurrency"`
 }
 
-// New returns the provider factory that main.go serves.
-func New(version string) func() provider.Provider {
-	return NewTestProvider(version)
-}
-
-// NewTestProvider is New with options, such as an injected clock.
-func NewTestProvider(version string, opts ...Option) func() provider.Provider {
+// New returns the provider factory that main.go serves; tests pass options
+// such as an injected clock.
+func New(version string, opts ...Option) func() provider.Provider {
 	return func() provider.Provider {
 		p := &mediaProvider{version: version}
 		for _, o := range opts {

@@ -19,7 +19,7 @@ var testAccProtoV6ProviderFactories = protoV6Factories()
 // as an injected clock or resolver.
 func protoV6Factories(opts ...Option) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"media": providerserver.NewProtocol6WithError(NewTestProvider("test", opts...)()),
+		"media": providerserver.NewProtocol6WithError(New("test", opts...)()),
 	}
 }
 

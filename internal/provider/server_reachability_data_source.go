@@ -69,14 +69,14 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s.snapshot = true
+	s.policy.Snapshot = true
 	// Unset optional attributes read back as their defaults.
-	m.IPVersion = types.StringValue(s.ipVersion)
+	m.IPVersion = types.StringValue(string(s.ipVersion))
 	if m.AttemptTimeout.IsNull() {
-		m.AttemptTimeout = durationOf(s.attemptTimeout)
+		m.AttemptTimeout = durationOf(s.policy.AttemptTimeout)
 	}
 	if m.MaxProbeRate.IsNull() {
-		m.MaxProbeRate = types.NumberValue(big.NewFloat(s.maxProbeRate))
+		m.MaxProbeRate = types.NumberValue(big.NewFloat(s.policy.MaxProbeRate))
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)

@@ -186,42 +186,37 @@ func setAttributes(ctx context.Context, state *tfsdk.State, values map[string]at
 	return diags
 }
 
-// settings are the effective engine settings of a resource or data source,
-// with defaults applied for the data source's unset attributes.
+// settings are where and how hard to verify: which addresses, and the
+// engine's policy, with defaults for the data source's unset attributes.
 type settings struct {
-	ipVersion            string
-	pollInterval         time.Duration
-	attemptTimeout       time.Duration
-	errorTimeout         time.Duration // 0 for the data source: an error is final there
-	maxProbeRate         float64
-	consecutiveSuccesses int
-	snapshot             bool
+	ipVersion verify.IPVersion
+	policy    verify.Policy
 }
 
 // commonSettings reads the shared settings; unset values take the defaults
 // (the data source has no Default:, the resource always has values).
 func commonSettings(m commonModel, diags *diag.Diagnostics) settings {
 	s := settings{
-		ipVersion:            stringOr(m.IPVersion, defaultIPVersion),
-		pollInterval:         mustDuration(defaultPollInterval),
-		attemptTimeout:       durationOr(m.AttemptTimeout, mustDuration(defaultAttemptTimeout), diags),
-		maxProbeRate:         defaultMaxProbeRate,
-		consecutiveSuccesses: defaultConsecutiveSuccesses,
+		ipVersion: verify.IPVersion(stringOr(m.IPVersion, defaultIPVersion)),
+		policy: verify.Policy{
+			Interval:             mustDuration(defaultPollInterval),
+			AttemptTimeout:       durationOr(m.AttemptTimeout, mustDuration(defaultAttemptTimeout), diags),
+			MaxProbeRate:         defaultMaxProbeRate,
+			ConsecutiveSuccesses: defaultConsecutiveSuccesses,
+		},
 	}
 	if !m.MaxProbeRate.IsNull() && !m.MaxProbeRate.IsUnknown() {
-		// Validated to lie in [minMaxProbeRate, maxMaxProbeRate], so the
-		// conversion neither overflows nor underflows.
-		s.maxProbeRate, _ = m.MaxProbeRate.ValueBigFloat().Float64()
+		s.policy.MaxProbeRate, _ = m.MaxProbeRate.ValueBigFloat().Float64()
 	}
 	return s
 }
 
 func resourceSettings(m resourceModel, diags *diag.Diagnostics) settings {
 	s := commonSettings(m.commonModel, diags)
-	s.pollInterval = durationOr(m.PollInterval, s.pollInterval, diags)
-	s.errorTimeout = durationOr(m.ErrorTimeout, mustDuration(defaultErrorTimeout), diags)
+	s.policy.Interval = durationOr(m.PollInterval, s.policy.Interval, diags)
+	s.policy.ErrorTimeout = durationOr(m.ErrorTimeout, mustDuration(defaultErrorTimeout), diags)
 	if !m.ConsecutiveSuccesses.IsNull() && !m.ConsecutiveSuccesses.IsUnknown() {
-		s.consecutiveSuccesses = int(m.ConsecutiveSuccesses.ValueInt64())
+		s.policy.ConsecutiveSuccesses = int(m.ConsecutiveSuccesses.ValueInt64())
 	}
 	return s
 }
@@ -230,18 +225,7 @@ func resourceSettings(m resourceModel, diags *diag.Diagnostics) settings {
 // at plan time by the validators and ValidateConfig; errors here are a
 // fallback and carry the check's attribute path.
 func buildPlan(m commonModel, s settings, now func() time.Time, diags *diag.Diagnostics) verify.Plan {
-	p := verify.Plan{
-		Host:      m.Host.ValueString(),
-		IPVersion: verify.IPVersion(s.ipVersion),
-		Policy: verify.Policy{
-			Interval:             s.pollInterval,
-			AttemptTimeout:       s.attemptTimeout,
-			ErrorTimeout:         s.errorTimeout,
-			ConsecutiveSuccesses: s.consecutiveSuccesses,
-			MaxProbeRate:         s.maxProbeRate,
-			Snapshot:             s.snapshot,
-		},
-	}
+	p := verify.Plan{Host: m.Host.ValueString(), IPVersion: s.ipVersion, Policy: s.policy}
 	checks, ok := checkModels(m.Checks, diags)
 	if !ok {
 		if !diags.HasError() {

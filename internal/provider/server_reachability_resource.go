@@ -271,7 +271,7 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s.snapshot = true
+	s.policy.Snapshot = true
 	op := operation{name: "read", timeout: timeout, snapshot: true}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
