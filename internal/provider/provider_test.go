@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"regexp"
 	"slices"
 	"strconv"
@@ -94,3 +95,11 @@ var (
 	regexp127  = regexp.MustCompile(`^127\.0\.0\.1:\d+$`)
 	regexpMust = regexp.MustCompile
 )
+
+// attrAs returns the attribute called name as T. A missing attribute, or one
+// of another type, reads as T's zero value, which is null; the schema rules
+// both out (TestCheckFromValueRoundTrip).
+func attrAs[T attr.Value](attrs map[string]attr.Value, name string) T {
+	v, _ := attrs[name].(T)
+	return v
+}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"maps"
+	"reflect"
 	"slices"
 	"time"
 
@@ -73,6 +74,8 @@ type checkModel struct {
 	CredentialTTL    durationValue `tfsdk:"credential_ttl"`
 	RelayCheck       types.Bool    `tfsdk:"relay_check"`
 	DenyPrivatePeers types.Bool    `tfsdk:"deny_private_peers"`
+	// attrs holds every attribute by name, for rules that go by name.
+	attrs map[string]attr.Value `tfsdk:"-"`
 }
 
 // resultAttrTypes are the attribute types of one results row, as the
@@ -119,41 +122,48 @@ func checkModels(l types.List, diags *diag.Diagnostics) ([]checkModel, bool) {
 	return checks, true
 }
 
-// checkFromValue decodes one element of checks by walking its attributes.
-// The framework's reflection (ElementsAs, ObjectAs) compiles a regexp per
-// struct field on every conversion: decoding 20 checks took 0.7 ms that way
-// and takes 0.01 ms this way, several times per resource and apply. ok is
-// false when the element is null or unknown; attribute values keep their
-// null or unknown state.
+// checkFields maps each tfsdk name of checkModel to its field, so that
+// checkFromValue decodes by the schema's own names. The framework's
+// reflection (ElementsAs, ObjectAs) compiles a regexp per struct field on
+// every conversion: decoding 20 checks took 0.7 ms that way, several times
+// per resource and apply.
+var checkFields = func() map[string]int {
+	t := reflect.TypeFor[checkModel]()
+	fields := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		if name := t.Field(i).Tag.Get("tfsdk"); name != "" && name != "-" {
+			fields[name] = i
+		}
+	}
+	return fields
+}()
+
+// checkFromValue decodes one element of checks. ok is false when the
+// element is null or unknown; attribute values keep their null or unknown
+// state, and a missing one (the data source has no write-only arguments)
+// reads as null.
 func checkFromValue(v attr.Value) (c checkModel, ok bool) {
 	obj, ok := v.(types.Object)
 	if !ok || obj.IsNull() || obj.IsUnknown() {
 		return checkModel{}, false
 	}
 	a := obj.Attributes()
-	return checkModel{
-		Name:             attrAs[types.String](a, "name"),
-		Protocol:         attrAs[types.String](a, "protocol"),
-		Transport:        attrAs[types.String](a, "transport"),
-		Port:             attrAs[types.Int64](a, "port"),
-		Ports:            attrAs[types.List](a, "ports"),
-		PortRange:        attrAs[types.String](a, "port_range"),
-		Sample:           attrAs[types.Int64](a, "sample"),
-		ServerName:       attrAs[types.String](a, "server_name"),
-		CACertPEM:        attrAs[types.String](a, "ca_cert_pem"),
-		MinCertValidity:  attrAs[durationValue](a, "min_cert_validity"),
-		Path:             attrAs[types.String](a, "path"),
-		ExpectStatus:     attrAs[types.Int64](a, "expect_status"),
-		Username:         attrAs[types.String](a, "username"),
-		Password:         attrAs[types.String](a, "password"),
-		PasswordWO:       attrAs[types.String](a, "password_wo"),
-		SharedSecret:     attrAs[types.String](a, "shared_secret"),
-		SharedSecretWO:   attrAs[types.String](a, "shared_secret_wo"),
-		Realm:            attrAs[types.String](a, "realm"),
-		CredentialTTL:    attrAs[durationValue](a, "credential_ttl"),
-		RelayCheck:       attrAs[types.Bool](a, "relay_check"),
-		DenyPrivatePeers: attrAs[types.Bool](a, "deny_private_peers"),
-	}, true
+	rv := reflect.ValueOf(&c).Elem()
+	for name, i := range checkFields {
+		if v, ok := a[name]; ok && reflect.TypeOf(v) == rv.Field(i).Type() {
+			rv.Field(i).Set(reflect.ValueOf(v))
+		}
+	}
+	c.attrs = a
+	return c, true
+}
+
+// attr returns the check's attribute called name, null when it has none.
+func (c checkModel) attr(name string) attr.Value {
+	if v, ok := c.attrs[name]; ok {
+		return v
+	}
+	return types.StringNull()
 }
 
 // firstSet is the first of vs that is set, or "".
@@ -164,14 +174,6 @@ func firstSet(vs ...types.String) string {
 		}
 	}
 	return ""
-}
-
-// attrAs returns the attribute called name as T. A missing attribute, or one
-// of another type, reads as T's zero value, which is null; the schema rules
-// both out (TestCheckFromValueRoundTrip).
-func attrAs[T attr.Value](attrs map[string]attr.Value, name string) T {
-	v, _ := attrs[name].(T)
-	return v
 }
 
 // setAttributes writes top-level attributes into state, which already holds

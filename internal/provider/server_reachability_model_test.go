@@ -80,6 +80,10 @@ func TestCheckFromValueRoundTrip(t *testing.T) {
 			if !ok {
 				t.Fatal("not decoded")
 			}
+			if len(got.attrs) != len(checkFields) {
+				t.Errorf("decoded %d attributes by name, want %d", len(got.attrs), len(checkFields))
+			}
+			got.attrs = nil
 			if !reflect.DeepEqual(got, c) {
 				t.Errorf("decoded\n%+v\nwant\n%+v", got, c)
 			}
@@ -110,6 +114,9 @@ func TestCheckModels(t *testing.T) {
 	list := func(elems ...attr.Value) types.List { return types.ListValueMust(ot, elems) }
 
 	checks, ok := checkModels(list(checkObject(t, first), checkObject(t, second)), new(diag.Diagnostics))
+	for i := range checks {
+		checks[i].attrs = nil
+	}
 	if !ok || !reflect.DeepEqual(checks, []checkModel{first, second}) {
 		t.Errorf("known list: got %+v, %v", checks, ok)
 	}

@@ -26,26 +26,20 @@ import (
 type protocolOption struct {
 	name      string
 	protocols []string
-	value     func(checkModel) attr.Value
 }
 
-var protocolOptions = []protocolOption{
-	{"transport", check.WithTransports(), func(c checkModel) attr.Value { return c.Transport }},
-	{check.OptServerName, check.WithOption(check.OptServerName), func(c checkModel) attr.Value { return c.ServerName }},
-	{check.OptCACertPEM, check.WithOption(check.OptCACertPEM), func(c checkModel) attr.Value { return c.CACertPEM }},
-	{check.OptMinCertValidity, check.WithOption(check.OptMinCertValidity), func(c checkModel) attr.Value { return c.MinCertValidity }},
-	{check.OptPath, check.WithOption(check.OptPath), func(c checkModel) attr.Value { return c.Path }},
-	{check.OptExpectStatus, check.WithOption(check.OptExpectStatus), func(c checkModel) attr.Value { return c.ExpectStatus }},
-	{check.OptUsername, check.WithOption(check.OptUsername), func(c checkModel) attr.Value { return c.Username }},
-	{check.OptPassword, check.WithOption(check.OptPassword), func(c checkModel) attr.Value { return c.Password }},
-	{"password_wo", check.WithOption(check.OptPassword), func(c checkModel) attr.Value { return c.PasswordWO }},
-	{check.OptSharedSecret, check.WithOption(check.OptSharedSecret), func(c checkModel) attr.Value { return c.SharedSecret }},
-	{"shared_secret_wo", check.WithOption(check.OptSharedSecret), func(c checkModel) attr.Value { return c.SharedSecretWO }},
-	{check.OptRealm, check.WithOption(check.OptRealm), func(c checkModel) attr.Value { return c.Realm }},
-	{check.OptCredentialTTL, check.WithOption(check.OptCredentialTTL), func(c checkModel) attr.Value { return c.CredentialTTL }},
-	{check.OptRelayCheck, check.WithOption(check.OptRelayCheck), func(c checkModel) attr.Value { return c.RelayCheck }},
-	{check.OptDenyPrivate, check.WithOption(check.OptDenyPrivate), func(c checkModel) attr.Value { return c.DenyPrivatePeers }},
-}
+// protocolOptions are the check attributes that only some protocols read.
+var protocolOptions = func() []protocolOption {
+	opts := []protocolOption{{"transport", check.WithTransports()}}
+	for _, name := range []string{check.OptServerName, check.OptCACertPEM, check.OptMinCertValidity, check.OptPath,
+		check.OptExpectStatus, check.OptUsername, check.OptPassword, check.OptSharedSecret, check.OptRealm,
+		check.OptCredentialTTL, check.OptRelayCheck, check.OptDenyPrivate} {
+		opts = append(opts, protocolOption{name, check.WithOption(name)})
+	}
+	// The write-only forms go with their protocols.
+	return append(opts, protocolOption{"password_wo", check.WithOption(check.OptPassword)},
+		protocolOption{"shared_secret_wo", check.WithOption(check.OptSharedSecret)})
+}()
 
 // validateConfigChecks is the ValidateConfig of the resource and of the data
 // source: the rules that involve several attributes (validateChecks,
@@ -97,7 +91,7 @@ func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
 	if !c.Protocol.IsNull() && !c.Protocol.IsUnknown() {
 		proto := c.Protocol.ValueString()
 		for _, o := range protocolOptions {
-			if v := o.value(c); v.IsNull() || slices.Contains(o.protocols, proto) {
+			if v := c.attr(o.name); v.IsNull() || slices.Contains(o.protocols, proto) {
 				continue
 			}
 			p := at.AtName(o.name)
@@ -168,7 +162,7 @@ func validateTLSTransport(at path.Path, c checkModel, p check.Protocol, diags *d
 		transport = p.Transports[0]
 	}
 	for _, o := range protocolOptions {
-		if !slices.Contains(tlsOptionNames, o.name) || o.value(c).IsNull() {
+		if !slices.Contains(tlsOptionNames, o.name) || c.attr(o.name).IsNull() {
 			continue
 		}
 		diags.AddAttributeError(at.AtName(o.name), "TLS option without TLS",
