@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -22,14 +24,19 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
-var _ provider.Provider = (*mediaProvider)(nil)
+var (
+	_ provider.Provider                       = (*mediaProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*mediaProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*mediaProvider)(nil)
+)
 
 // maxConcurrencyLimit is the largest max_concurrency accepted.
 const maxConcurrencyLimit = 4096
 
 // providerData is built once per provider configuration and handed to every
-// resource and data source, so that max_concurrency, and each host's
-// max_probe_rate, hold across all of them.
+// resource, data source and ephemeral resource, so that max_concurrency, and
+// each host's max_probe_rate, hold across all of them, and all take time from
+// one clock.
 type providerData struct {
 	clock verify.Clock
 	// vantage is where verifications run: the machine running Terraform.
@@ -130,6 +137,7 @@ func (p *mediaProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *mediaProvider) Resources(context.Context) []func() resource.Resource {
@@ -140,9 +148,18 @@ func (p *mediaProvider) DataSources(context.Context) []func() datasource.DataSou
 	return []func() datasource.DataSource{newServerReachabilityDataSource}
 }
 
-// providerDataFrom type-asserts ProviderData for a resource or data source
-// Configure; kind ("Resource", "Data Source") names the caller in the error.
-// It returns nil, and no error, before the provider is configured.
+func (p *mediaProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{newTURNCredentialsEphemeralResource}
+}
+
+func (p *mediaProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{newTURNCredentialsFunction}
+}
+
+// providerDataFrom type-asserts ProviderData for a resource, data source or
+// ephemeral resource Configure; kind ("Resource", "Data Source", "Ephemeral
+// Resource") names the caller in the error. It returns nil, and no error,
+// before the provider is configured.
 func providerDataFrom(data any, kind string, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
