@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"io"
 	"math/big"
+	"net"
 	"net/netip"
 	"sync"
 	"testing"
@@ -179,43 +180,21 @@ func TLSServerHandshook(tb testing.TB, cfg *tls.Config) (uint16, <-chan struct{}
 // its handshake unless hold is set.
 func serveTLS(tb testing.TB, ip string, cfg *tls.Config, hold bool, handshook func()) uint16 {
 	tb.Helper()
-	ln := listen(tb, ip)
-	// Cancelled at cleanup so a handshake stuck on a silent client, or a
-	// held connection, ends.
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return // closed by cleanup
-			}
-			wg.Go(func() {
-				defer c.Close()
-				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
-				defer stop()
-				// Handshake failures are the client's verdict (an untrusted
-				// or expired certificate) or ours (no client certificate),
-				// which is what tests exercise.
-				tc := tls.Server(c, cfg)
-				if tc.HandshakeContext(ctx) != nil {
-					return
-				}
-				if handshook != nil {
-					handshook()
-				}
-				if hold {
-					_, _ = io.Copy(io.Discard, tc)
-				}
-			})
+	return serveConns(tb, ip, func(ctx context.Context, c net.Conn) {
+		// Handshake failures are the client's verdict (an untrusted or
+		// expired certificate) or ours (no client certificate), which is
+		// what tests exercise.
+		tc := tls.Server(c, cfg)
+		if tc.HandshakeContext(ctx) != nil {
+			return
+		}
+		if handshook != nil {
+			handshook()
+		}
+		if hold {
+			_, _ = io.Copy(io.Discard, tc)
 		}
 	})
-	tb.Cleanup(func() {
-		cancel()
-		_ = ln.Close()
-		wg.Wait()
-	})
-	return port(ln.Addr())
 }
 
 func newKey(tb testing.TB) *ecdsa.PrivateKey {

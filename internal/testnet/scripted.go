@@ -66,7 +66,7 @@ func scriptedUDPOn(tb testing.TB, ip string, reply func(i int, req []byte) [][]b
 // the client never sees a reset. Connections are cut at cleanup.
 func TCPBanner(tb testing.TB, banner []byte) uint16 {
 	tb.Helper()
-	return serveConns(tb, func(c net.Conn) {
+	return serveConns(tb, loopback4, func(_ context.Context, c net.Conn) {
 		if _, err := c.Write(banner); err != nil {
 			return // the client left first
 		}
@@ -82,7 +82,7 @@ func TCPBanner(tb testing.TB, banner []byte) uint16 {
 // goroutines at once; req is only valid during the call.
 func ScriptedTCP(tb testing.TB, n int, reply func(req []byte) (answer []byte, hangUp bool)) uint16 {
 	tb.Helper()
-	return serveConns(tb, func(c net.Conn) {
+	return serveConns(tb, loopback4, func(_ context.Context, c net.Conn) {
 		req := make([]byte, n)
 		if _, err := io.ReadFull(c, req); err != nil {
 			return
@@ -106,44 +106,33 @@ func drain(c net.Conn) {
 }
 
 // serveConns runs handle on its own goroutine for every connection to a
-// new 127.0.0.1 listener, closing each connection when handle returns.
-// Cleanup closes the listener, cuts the connections still open and waits
-// for every handler.
-func serveConns(tb testing.TB, handle func(net.Conn)) uint16 {
+// new listener on ip, with a context that ends at cleanup. The connection is
+// closed when handle returns or the context ends, whichever comes first, so
+// a handler blocked on a silent client ends too. Cleanup closes the
+// listener and waits for every handler.
+func serveConns(tb testing.TB, ip string, handle func(ctx context.Context, c net.Conn)) uint16 {
 	tb.Helper()
-	ln := listen(tb, loopback4)
-	var (
-		mu     sync.Mutex
-		conns  = map[net.Conn]bool{}
-		closed bool // set at cleanup: later conns are cut at once
-		wg     sync.WaitGroup
-	)
+	ln := listen(tb, ip)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return // closed by cleanup
 			}
-			mu.Lock()
-			conns[c] = true
-			if closed {
-				_ = c.Close()
-			}
-			mu.Unlock()
 			wg.Go(func() {
 				defer c.Close()
-				handle(c)
+				// After cleanup began, this closes c at once.
+				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+				defer stop()
+				handle(ctx, c)
 			})
 		}
 	})
 	tb.Cleanup(func() {
+		cancel()
 		_ = ln.Close()
-		mu.Lock()
-		closed = true
-		for c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
 		wg.Wait()
 	})
 	return port(ln.Addr())
@@ -195,43 +184,23 @@ const maxRequestHead = 64 << 10
 // cut at cleanup. reply may run on several goroutines at once.
 func TCPReplies(tb testing.TB, reply func(head []byte) []byte) uint16 {
 	tb.Helper()
-	ln := listen(tb, loopback4)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return // closed by cleanup
+	return serveConns(tb, loopback4, func(_ context.Context, c net.Conn) {
+		var head []byte
+		buf := make([]byte, 4096)
+		for !bytes.Contains(head, []byte("\r\n\r\n")) {
+			n, err := c.Read(buf)
+			if err != nil || len(head)+n > maxRequestHead {
+				return
 			}
-			wg.Go(func() {
-				defer c.Close()
-				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
-				defer stop()
-				var head []byte
-				buf := make([]byte, 4096)
-				for !bytes.Contains(head, []byte("\r\n\r\n")) {
-					n, err := c.Read(buf)
-					if err != nil || len(head)+n > maxRequestHead {
-						return
-					}
-					head = append(head, buf[:n]...)
-				}
-				if out := reply(head); len(out) > 0 {
-					if _, err := c.Write(out); err != nil {
-						return // the client left first
-					}
-				}
-				_, _ = io.Copy(io.Discard, c)
-			})
+			head = append(head, buf[:n]...)
 		}
+		if out := reply(head); len(out) > 0 {
+			if _, err := c.Write(out); err != nil {
+				return // the client left first
+			}
+		}
+		_, _ = io.Copy(io.Discard, c)
 	})
-	tb.Cleanup(func() {
-		cancel()
-		_ = ln.Close()
-		wg.Wait()
-	})
-	return port(ln.Addr())
 }
 
 // UDPProxy forwards datagrams between one client and the 127.0.0.1 UDP

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"sync"
 	"testing"
 )
 
@@ -17,25 +16,8 @@ import (
 // cleanup, which waits for every relay.
 func TLSTerminator(tb testing.TB, cfg *tls.Config, backend uint16) uint16 {
 	tb.Helper()
-	ln := listen(tb, loopback4)
 	to := net.JoinHostPort(loopback4, strconv.Itoa(int(backend)))
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return // closed by cleanup
-			}
-			wg.Go(func() { relayTLS(ctx, tls.Server(c, cfg), to) })
-		}
-	})
-	tb.Cleanup(func() {
-		cancel()
-		_ = ln.Close()
-		wg.Wait()
-	})
-	return port(ln.Addr())
+	return serveConns(tb, loopback4, func(ctx context.Context, c net.Conn) { relayTLS(ctx, tls.Server(c, cfg), to) })
 }
 
 // relayTLS completes the handshake on front, dials the backend and copies
