@@ -123,16 +123,20 @@ func stopped(ctx context.Context) error {
 }
 
 // resolve looks the host up, retrying every interval until it resolves or
-// ctx ends (a new server's DNS record may still be propagating). With
-// Snapshot it tries once. An address that must never be probed (see
-// probe.AddressError) ends it at once.
+// ctx ends (a new server's DNS record may still be propagating). A Snapshot
+// takes "no such record" as its answer and retries only failed lookups, as
+// it probes only silent ports again. An address that must never be probed
+// (see probe.AddressError) ends it at once.
 func (r *run) resolve(ctx context.Context) ([]netip.Addr, error) {
 	for {
 		addrs, err := probe.Resolve(ctx, r.deps.Resolver, r.plan.Host, string(r.plan.IPVersion))
 		if err == nil {
 			return addrs, nil
 		}
-		if _, unusable := errors.AsType[*probe.AddressError](err); unusable || r.plan.Policy.Snapshot || ctx.Err() != nil {
+		_, unusable := errors.AsType[*probe.AddressError](err)
+		de, dnsErr := errors.AsType[*net.DNSError](err)
+		answered := dnsErr && de.IsNotFound
+		if unusable || (r.plan.Policy.Snapshot && answered) || ctx.Err() != nil {
 			return nil, err
 		}
 		t := r.deps.Clock.NewTimer(r.plan.Policy.Interval)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -348,4 +350,52 @@ func TestRunMinIntervalFloor(t *testing.T) {
 			t.Errorf("tcp probed %d times in 12s, want one every 50ms", got)
 		}
 	})
+}
+
+// flakyResolver fails its first lookups, then answers.
+type flakyResolver struct {
+	fails int
+	calls atomic.Int32
+}
+
+func (f *flakyResolver) LookupNetIP(_ context.Context, network, _ string) ([]netip.Addr, error) {
+	if int(f.calls.Add(1)) <= f.fails {
+		return nil, &net.DNSError{Err: "server misbehaving", Name: "media.test", IsTemporary: true}
+	}
+	if network == "ip6" {
+		return nil, &net.DNSError{Err: "no such host", Name: "media.test", IsNotFound: true}
+	}
+	return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+}
+
+// A snapshot retries a lookup that failed (it may be a lost packet) but
+// takes "no such host" as its answer.
+func TestRunSnapshotRetriesFailedLookups(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &verifytest.Prober{Script: func(uint16, int) probe.Status { return probe.StatusOpen }}
+		pol := verify.Policy{Interval: 50 * time.Millisecond, Snapshot: true}
+		pl := plan(pol, p.Check("tcp", 443))
+		pl.Host = "media.test"
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		rep, err := verify.Run(ctx, pl, verify.Deps{Resolver: &flakyResolver{fails: 3}})
+		if err != nil || !rep.Reachable {
+			t.Fatalf("err %v, reachable %v (%s)", err, rep.Reachable, rep.ResolveError)
+		}
+		nx := &flakyResolver{fails: 0}
+		pl.Host = "nx.test"
+		rep, _ = verify.Run(ctx, pl, verify.Deps{Resolver: resolverFunc(func(context.Context, string, string) ([]netip.Addr, error) {
+			nx.calls.Add(1)
+			return nil, &net.DNSError{Err: "no such host", Name: "nx.test", IsNotFound: true}
+		})})
+		if rep.ResolveCode != probe.CodeLookupFailed || nx.calls.Load() != 2 {
+			t.Errorf("resolve %s after %d lookups, want lookup_failed after one A and one AAAA lookup", rep.ResolveCode, nx.calls.Load())
+		}
+	})
+}
+
+type resolverFunc func(ctx context.Context, network, host string) ([]netip.Addr, error)
+
+func (f resolverFunc) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	return f(ctx, network, host)
 }
