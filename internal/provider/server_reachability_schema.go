@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mediareach/terraform-provider-media/internal/check"
+	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -141,6 +142,8 @@ func resourceOnlyAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Time between the starts of two attempts on a check that has not passed yet, as a Go " +
 				"duration such as `100ms` or `1s`, at least `1ms`. A new attempt starts every interval even while " +
 				"earlier ones still wait out `attempt_timeout`, so a port that opens is seen within one interval. " +
+				"`turn` checks start an attempt at most every " + probe.TURNMinInterval.String() + " per address " +
+				"and port, whatever this interval, so that overlapping allocations stay within a server's quota. " +
 				"Defaults to `" + defaultPollInterval + "`.",
 			Default:    stringdefault.StaticString(defaultPollInterval),
 			Validators: []validator.String{validators.DurationAtLeast(minDuration)},
