@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,6 +29,14 @@ const (
 // here, with the reason.
 var fmtOnlyExamples = map[string]string{
 	"examples/guides/gate-route53-record": "needs hashicorp/aws",
+}
+
+// newerTerraformExamples are the example folders that need a newer Terraform
+// than the oldest the tests run with (.ci/run builds 1.8.5), with that
+// version; the folder's required_version says the same. With an older
+// Terraform they are only checked by `terraform fmt`.
+var newerTerraformExamples = map[string]string{
+	"examples/guides/coturn": "1.11.0", // an ephemeral variable fed to write-only arguments
 }
 
 // TestExamples validates every folder under examples/ as a root module of its
@@ -57,10 +66,20 @@ func TestExamples(t *testing.T) {
 			t.Errorf("fmtOnlyExamples lists %s, which has no .tf files", dir)
 		}
 	}
+	for dir := range newerTerraformExamples {
+		if !slices.Contains(folders, dir) {
+			t.Errorf("newerTerraformExamples lists %s, which has no .tf files", dir)
+		}
+	}
+	version := terraformVersion(t, terraform, env)
 
 	for _, dir := range folders {
 		if reason, ok := fmtOnlyExamples[dir]; ok {
 			t.Logf("%s: fmt only (%s, and no registry is reachable)", dir, reason)
+			continue
+		}
+		if least, ok := newerTerraformExamples[dir]; ok && !versionAtLeast(t, version, least) {
+			t.Logf("%s: fmt only (needs Terraform %s, this is %s)", dir, least, version)
 			continue
 		}
 		t.Run("validate/"+strings.TrimPrefix(dir, examplesDir+"/"), func(t *testing.T) {
@@ -81,6 +100,48 @@ func requireTool(t *testing.T, name, fromEnv string) string {
 		testnet.SkipOrFail(t, name+" is not on PATH")
 	}
 	return path
+}
+
+// terraformVersion is the version terraform reports, such as "1.11.4".
+func terraformVersion(t *testing.T, terraform string, env []string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), terraform, "version", "-json")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("terraform version -json: %v", err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil || v.Version == "" {
+		t.Fatalf("terraform version -json: %v in %s", err, out)
+	}
+	return v.Version
+}
+
+// versionAtLeast compares the MAJOR.MINOR.PATCH of two versions; a suffix
+// such as "-dev" is ignored.
+func versionAtLeast(t *testing.T, version, least string) bool {
+	t.Helper()
+	parse := func(s string) [3]int {
+		core, _, _ := strings.Cut(s, "-")
+		parts := strings.Split(core, ".")
+		var n [3]int
+		if len(parts) != 3 {
+			t.Fatalf("version %q is not MAJOR.MINOR.PATCH", s)
+		}
+		for i, p := range parts {
+			v, err := strconv.Atoi(p)
+			if err != nil {
+				t.Fatalf("version %q: %v", s, err)
+			}
+			n[i] = v
+		}
+		return n
+	}
+	a, b := parse(version), parse(least)
+	return slices.Compare(a[:], b[:]) >= 0
 }
 
 // exampleFolders lists the folders under examples/ that hold .tf files, as
