@@ -140,8 +140,7 @@ var mediaProtocols = []Protocol{
 			}
 			return func(ctx context.Context, t probe.Target) probe.Result { return probe.TURN(ctx, t, o) }
 		},
-		ErrorHint: "likely the credentials (username and password, or shared_secret and the server's " +
-			"static-auth-secret) or realm do not match the server, or a STUN-only server is on that port",
+		ErrorHint: "likely a STUN-only server or another service is on that port, or it refused the allocation",
 	},
 	{
 		Name: "sip",

@@ -62,8 +62,8 @@ type TURNOptions struct {
 }
 
 // TURNMinInterval is the least time between the starts of two TURN
-// attempts against one server, whatever interval a check asks for; the
-// engine applies it. Servers cap allocations per user and in total
+// attempts on one address and port of a check, whatever interval the check
+// asks for; the engine applies it (check.Check.MinInterval). Servers cap allocations per user and in total
 // (coturn's user-quota and total-quota, answered with 486 Allocation Quota
 // Reached), and a check usually shares its credentials with real clients.
 // Every attempt takes an allocation and releases it before it returns, but

@@ -231,6 +231,13 @@ func likelyFix(r verify.CheckResult) string {
 				return "the TCP connection completed, so the network path is open, but the service never answered; " +
 					"likely it is still starting, hung, or another service that waits for the client to speak " +
 					"listens on that port"
+			case probe.CodeOpenRelay:
+				return "the TURN server relays to private or metadata peers, an open relay into its network; refuse " +
+					"them with denied-peer-ip lines and no-multicast-peers in turnserver.conf (see the guide " +
+					"\"Hardening a TURN server\")"
+			case probe.CodeUnauthorized:
+				return "likely the credentials (username and password, or shared_secret and the server's " +
+					"static-auth-secret) or the realm do not match the server's"
 			case probe.CodeClientCert:
 				return "likely the server requires mutual TLS (a client certificate), which the probe and most " +
 					"clients do not have; check that the server's client-certificate setting is meant for this port"

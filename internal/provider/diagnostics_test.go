@@ -280,3 +280,19 @@ func TestFailureLineNamesVantage(t *testing.T) {
 		}
 	}
 }
+
+// An open relay and refused credentials each get their own likely cause,
+// not the protocol's generic one.
+func TestLikelyFixForTURN(t *testing.T) {
+	t.Parallel()
+	for code, want := range map[probe.Code]string{
+		probe.CodeOpenRelay:    "denied-peer-ip",
+		probe.CodeUnauthorized: "credentials",
+	} {
+		row := failingRow(0, "turn", "udp", "3478", addr4, probe.StatusError, "cause")
+		row.Failing[0].Code = code
+		if got := likelyFix(row); !strings.Contains(got, want) {
+			t.Errorf("likelyFix(%s) = %q, want %q", code, got, want)
+		}
+	}
+}

@@ -118,7 +118,7 @@ func checkAttributes() map[string]schema.Attribute {
 			Optional:  true,
 			Sensitive: true,
 			MarkdownDescription: "TURN long-term password, with `username`. It is stored in state, as sensitive; " +
-				"`password_wo` keeps it out." + turnOnly,
+				"the resource's `password_wo` keeps it out." + turnOnly,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"password_wo": schema.StringAttribute{
@@ -134,7 +134,7 @@ func checkAttributes() map[string]schema.Attribute {
 			Sensitive: true,
 			MarkdownDescription: "TURN REST API secret (coturn's `static-auth-secret` with `use-auth-secret`): " +
 				"each attempt derives a username valid for `credential_ttl` and its HMAC-SHA1 password. " +
-				"Stored in state, as sensitive; `shared_secret_wo` keeps it out." + turnOnly,
+				"Stored in state, as sensitive; the resource's `shared_secret_wo` keeps it out." + turnOnly,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"shared_secret_wo": schema.StringAttribute{
