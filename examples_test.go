@@ -28,6 +28,7 @@ const (
 // here, with the reason.
 var fmtOnlyExamples = map[string]string{
 	"examples/guides/gate-route53-record": "needs hashicorp/aws",
+	"examples/guides/gate-rotation-aws":   "needs hashicorp/aws",
 }
 
 // TestExamples validates every folder under examples/ as a root module of its
