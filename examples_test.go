@@ -29,6 +29,7 @@ const (
 // here, with the reason.
 var fmtOnlyExamples = map[string]string{
 	"examples/guides/gate-route53-record": "needs hashicorp/aws",
+	"examples/guides/gate-rotation-aws":   "needs hashicorp/aws",
 }
 
 // newerTerraformExamples are the example folders that need a newer Terraform

@@ -18,9 +18,12 @@ var (
 	commit  = "none"
 )
 
-// providerAddress is the registry address; protocol 6 is served, as
-// terraform-registry-manifest.json declares.
+// providerAddress is the registry address.
 const providerAddress = "registry.terraform.io/mediareach/media"
+
+// protocolVersion is the plugin protocol served, the one that
+// terraform-registry-manifest.json declares (TestRegistryManifest).
+const protocolVersion = 6
 
 func main() {
 	var debug bool
@@ -36,7 +39,7 @@ func main() {
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         providerAddress,
 		Debug:           debug,
-		ProtocolVersion: 6,
+		ProtocolVersion: protocolVersion,
 	})
 	if err != nil {
 		log.Fatalf("terraform-provider-media %s (%s): %s", version, commit, err)
