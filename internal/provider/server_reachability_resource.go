@@ -239,6 +239,9 @@ func (r *serverReachabilityResource) apply(ctx context.Context, m resourceModel,
 		return out, false
 	}
 	if out.report.Reachable {
+		if why := insideOnly(out.report); why != "" {
+			diags.AddWarning(summaryInsideOnly, why)
+		}
 		return out, true // the engine's one verdict: Reachable means no error
 	}
 	summary, detail := failureMessage(out.report, out.plan, op, out.err)
