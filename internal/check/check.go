@@ -45,34 +45,39 @@ type Check struct {
 
 // Spec is a check as the user configured it.
 type Spec struct {
-	Name      string // "" = DefaultName
-	Protocol  string
-	Transport string // "" = the protocol's first transport
+	Name      string `json:"name,omitempty"` // "" = DefaultName
+	Protocol  string `json:"protocol"`
+	Transport string `json:"transport,omitempty"` // "" = the protocol's first transport
 	// Port, or a list of ports (PortList), or else the inclusive range
 	// First..Last.
-	Port        uint16
-	PortList    []uint16
-	First, Last uint16
+	Port     uint16   `json:"port,omitempty"`
+	PortList []uint16 `json:"ports,omitempty"`
+	First    uint16   `json:"first,omitempty"`
+	Last     uint16   `json:"last,omitempty"`
 	// Sample > 0 probes only that many ports of the range, spread evenly,
 	// both ends included.
-	Sample  int
-	Options Options
+	Sample  int     `json:"sample,omitempty"`
+	Options Options `json:"options"`
 }
 
 // Options are the protocol options a Spec may carry; registry.go says which
 // protocol reads which.
 type Options struct {
-	ServerName      string // "" = the host
-	CACertPEM       string // "" = system roots
-	MinCertValidity time.Duration
-	Path            string // "" = "/"
-	ExpectStatus    int    // 0 = 200
+	ServerName      string        `json:"server_name,omitempty"` // "" = the host
+	CACertPEM       string        `json:"ca_cert_pem,omitempty"` // "" = system roots
+	MinCertValidity time.Duration `json:"min_cert_validity_ns,omitempty"`
+	Path            string        `json:"path,omitempty"`          // "" = "/"
+	ExpectStatus    int           `json:"expect_status,omitempty"` // 0 = 200
 	// TURN: long-term credentials (Username and Password) or a TURN REST
 	// SharedSecret that credentials valid for CredentialTTL are derived
 	// from; Realm, when set, must be the server's.
-	Username, Password, SharedSecret, Realm string
-	CredentialTTL                           time.Duration
-	RelayCheck, DenyPrivatePeers            bool
+	Username         string        `json:"username,omitempty"`
+	Password         string        `json:"password,omitempty"`
+	SharedSecret     string        `json:"shared_secret,omitempty"`
+	Realm            string        `json:"realm,omitempty"`
+	CredentialTTL    time.Duration `json:"credential_ttl_ns,omitempty"`
+	RelayCheck       bool          `json:"relay_check,omitempty"`
+	DenyPrivatePeers bool          `json:"deny_private_peers,omitempty"`
 }
 
 // Label is how a row names the spec's ports: "3478", "10000-10999", or

@@ -43,27 +43,27 @@ type operation struct {
 // failureMessage describes a failed verification: a short stable summary and
 // a detail with one line per failing row (at most maxRowsInMessage). runErr
 // is Run's error.
-func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr error) (summary, detail string) {
+func failureMessage(rep verify.Report, req vantage.Request, op operation, runErr error) (summary, detail string) {
 	summary = summaryNotReachable
 	var b strings.Builder
 	switch {
 	case errors.Is(runErr, context.Canceled):
 		summary = summaryCancelled
 		fmt.Fprintf(&b, "Terraform was interrupted %s into the verification of %q, before every check passed. "+
-			"What was learned so far:\n", fmtDuration(rep.Elapsed), plan.Host)
+			"What was learned so far:\n", fmtDuration(rep.Elapsed), req.Host)
 	case rep.ErrorTimedOut:
 		fmt.Fprintf(&b, "%q did not pass every check %s: a check answered only wrongly for error_timeout (%s), "+
 			"so the verification stopped %s into the %s timeout of %s.\n",
-			plan.Host, fromVantage(rep.Vantage), fmtDuration(plan.Policy.ErrorTimeout), fmtDuration(rep.Elapsed),
+			req.Host, fromVantage(rep.Vantage), fmtDuration(req.Policy.ErrorTimeout), fmtDuration(rep.Elapsed),
 			op.name, fmtDuration(op.timeout))
 	case op.snapshot:
 		fmt.Fprintf(&b, "%q did not pass every check %s (each port probed until its first answer, a silent one "+
-			"until the read timeout of %s).\n", plan.Host, fromVantage(rep.Vantage), fmtDuration(op.timeout))
+			"until the read timeout of %s).\n", req.Host, fromVantage(rep.Vantage), fmtDuration(op.timeout))
 	default:
 		fmt.Fprintf(&b, "%q did not pass every check within the %s timeout of %s (%s).\n",
-			plan.Host, op.name, fmtDuration(op.timeout), fromVantage(rep.Vantage))
+			req.Host, op.name, fmtDuration(op.timeout), fromVantage(rep.Vantage))
 	}
-	if line := resolutionProblem(rep, plan); line != "" {
+	if line := resolutionProblem(rep, req); line != "" {
 		b.WriteString("\n" + line + "\n")
 	}
 	var failing, passed int
@@ -74,7 +74,7 @@ func failureMessage(rep verify.Report, plan verify.Plan, op operation, runErr er
 		}
 		failing++
 		if failing <= maxRowsInMessage {
-			b.WriteString("\n" + failureLine(r, rep, plan.Host, op))
+			b.WriteString("\n" + failureLine(r, rep, req.Host, op))
 		}
 	}
 	if failing > maxRowsInMessage {
@@ -110,7 +110,7 @@ func noVerdictProblem(rep verify.Report, op operation) string {
 }
 
 // resolutionProblem explains a host that gave no address to verify.
-func resolutionProblem(rep verify.Report, plan verify.Plan) string {
+func resolutionProblem(rep verify.Report, req vantage.Request) string {
 	if len(rep.Addresses) > 0 {
 		return ""
 	}
@@ -120,13 +120,13 @@ func resolutionProblem(rep verify.Report, plan verify.Plan) string {
 	}
 	if rep.ResolveError != "" {
 		return fmt.Sprintf("%s did not resolve %s: %s; likely the DNS record does not exist yet, or that machine "+
-			"uses a resolver that does not see it.", plan.Host, fromVantage(rep.Vantage), rep.ResolveError)
+			"uses a resolver that does not see it.", req.Host, fromVantage(rep.Vantage), rep.ResolveError)
 	}
-	if plan.IPVersion == verify.IPv4 || plan.IPVersion == verify.IPv6 {
+	if req.IPVersion == verify.IPv4 || req.IPVersion == verify.IPv6 {
 		return fmt.Sprintf("%s has no %s address %s; likely ip_version = %q does not match its DNS records.",
-			plan.Host, plan.IPVersion, fromVantage(rep.Vantage), plan.IPVersion)
+			req.Host, req.IPVersion, fromVantage(rep.Vantage), req.IPVersion)
 	}
-	return fmt.Sprintf("%s gave no address to verify %s.", plan.Host, fromVantage(rep.Vantage))
+	return fmt.Sprintf("%s gave no address to verify %s.", req.Host, fromVantage(rep.Vantage))
 }
 
 // failureLine is one failing row, e.g.

@@ -36,7 +36,7 @@ func failingRow(index int, proto, transport, label string, a netip.Addr, st prob
 
 func TestFailureMessageSinglePorts(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "turn.example.com"}
+	plan := vantage.Request{Host: "turn.example.com"}
 	stun := failingRow(0, "stun", "udp", "3478", addr4, probe.StatusFiltered, "no STUN response")
 	tls6 := failingRow(1, "tls", "tcp", "443", addr6, probe.StatusClosed, "connection refused")
 	rep := verify.Report{
@@ -72,7 +72,7 @@ func TestFailureMessageSinglePorts(t *testing.T) {
 
 func TestFailureMessageRange(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "media.example.com"}
+	plan := vantage.Request{Host: "media.example.com"}
 	row := failingRow(0, "stun", "udp", "10000-10199", addr4, probe.StatusClosed, "connection refused")
 	row.Failing[0].Address = "203.0.113.7:10003" // the first failing port
 	row.Ports = 200
@@ -95,7 +95,7 @@ func TestFailureMessageRange(t *testing.T) {
 // attempt finished.
 func TestFailureMessageOpenNotYetPassed(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "h.example"}
+	plan := vantage.Request{Host: "h.example"}
 	row := failingRow(0, "tcp", "tcp", "443", addr4, probe.StatusOpen, "")
 	row.Failing[0].Error = ""
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: time.Minute,
@@ -113,7 +113,7 @@ func TestFailureMessageOpenNotYetPassed(t *testing.T) {
 
 func TestFailureMessageCapsRows(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "h.example"}
+	plan := vantage.Request{Host: "h.example"}
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}}
 	for i := range 13 {
 		rep.Results = append(rep.Results, failingRow(i, "tcp", "tcp", fmt.Sprint(1000+i), addr4, probe.StatusClosed, "connection refused"))
@@ -132,7 +132,7 @@ func TestFailureMessageCapsRows(t *testing.T) {
 
 func TestFailureMessageCancelled(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "h.example"}
+	plan := vantage.Request{Host: "h.example"}
 	// The cancel came before any attempt on port 1 finished.
 	rep := verify.Report{Host: plan.Host, Addresses: []netip.Addr{addr4}, Elapsed: 1500 * time.Millisecond,
 		Results: []verify.CheckResult{{Name: "tcp/1", Protocol: "tcp", Transport: "tcp", Label: "1", Ports: 1,
@@ -165,7 +165,7 @@ func TestFailureMessageResolution(t *testing.T) {
 			`h.example has no ipv6 address from the machine running Terraform; likely ip_version = "ipv6" does not match`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := verify.Plan{Host: "h.example", IPVersion: tc.ipv}
+			plan := vantage.Request{Host: "h.example", IPVersion: tc.ipv}
 			_, detail := failureMessage(tc.rep, plan, operation{name: "create", timeout: time.Minute}, context.DeadlineExceeded)
 			if !strings.Contains(detail, tc.want) {
 				t.Errorf("detail lacks %q:\n%s", tc.want, detail)
@@ -179,7 +179,7 @@ func TestFailureMessageResolution(t *testing.T) {
 // of 4000 ports".
 func TestFailureMessageCountsUnprobedPorts(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "media.example.com"}
+	plan := vantage.Request{Host: "media.example.com"}
 	row := failingRow(0, "tcp", "tcp", "20000-23999", addr4, probe.StatusClosed, "connection refused")
 	row.Ports = 4000
 	row.FailingPorts = portRange(20000, 4000)
@@ -213,7 +213,7 @@ func portRange(first uint16, n int) []uint16 {
 // blamed on a DNS record that does not exist yet.
 func TestResolutionProblemUnspecifiedAddress(t *testing.T) {
 	t.Parallel()
-	plan := verify.Plan{Host: "sinkhole.example"}
+	plan := vantage.Request{Host: "sinkhole.example"}
 	rep := verify.Report{ResolveCode: verify.CodeUnusableAddress,
 		ResolveError: (&probe.AddressError{Host: "sinkhole.example", Addr: netip.IPv4Unspecified()}).Error()}
 	got := resolutionProblem(rep, plan)

@@ -89,15 +89,15 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	problem := noVerdictProblem(out.report, op)
 	switch {
 	case errors.Is(out.err, context.Canceled):
-		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, op, out.err))
+		resp.Diagnostics.AddError(failureMessage(out.report, out.req, op, out.err))
 		return
 	case problem != "":
 		// State holds only results with a status.
-		_, detail := failureMessage(out.report, out.plan, op, out.err)
+		_, detail := failureMessage(out.report, out.req, op, out.err)
 		resp.Diagnostics.AddError(summaryNotReachable, detail+"\n\n"+problem)
 		return
 	case len(out.report.Addresses) == 0:
-		resp.Diagnostics.AddWarning(summaryNotReachable, resolutionProblem(out.report, out.plan))
+		resp.Diagnostics.AddWarning(summaryNotReachable, resolutionProblem(out.report, out.req))
 	}
 	// State starts as the config: add the defaults and the computed attributes.
 	values := out.computed()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
@@ -223,31 +224,30 @@ func resourceSettings(m resourceModel, diags *diag.Diagnostics) settings {
 	return s
 }
 
-// buildPlan turns the model into the engine's Plan. Config errors are caught
-// at plan time by the validators and ValidateConfig; errors here are a
-// fallback and carry the check's attribute path.
-func buildPlan(m commonModel, s settings, now func() time.Time, diags *diag.Diagnostics) verify.Plan {
-	p := verify.Plan{Host: m.Host.ValueString(), IPVersion: s.ipVersion, Policy: s.policy}
+// buildRequest turns the model into the request a vantage point runs.
+// Config errors are caught at plan time by the validators and
+// ValidateConfig; errors here are a fallback and carry the check's path.
+func buildRequest(m commonModel, s settings, diags *diag.Diagnostics) vantage.Request {
+	req := vantage.Request{Host: m.Host.ValueString(), IPVersion: s.ipVersion, Policy: s.policy}
 	checks, ok := checkModels(m.Checks, diags)
 	if !ok {
 		if !diags.HasError() {
 			diags.AddAttributeError(path.Root("checks"), "Unknown checks", "checks must be known before verification.")
 		}
-		return p
+		return req
 	}
 	for i, c := range checks {
 		at := path.Root("checks").AtListIndex(i)
 		spec, err := c.spec()
 		if err == nil {
-			var chk check.Check
-			chk, err = spec.Build(now)
-			p.Checks = append(p.Checks, chk)
+			_, err = spec.Build(nil) // the vantage point builds it again, with its clock
+			req.Checks = append(req.Checks, spec)
 		}
 		if err != nil {
 			diags.AddAttributeError(at, "Invalid check", "Attribute "+at.String()+": "+err.Error())
 		}
 	}
-	return p
+	return req
 }
 
 // spec turns one configured check into a check.Spec.

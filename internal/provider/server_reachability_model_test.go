@@ -277,7 +277,7 @@ func TestSetAttributesMatchesWholeModelSet(t *testing.T) {
 	}
 
 	out := outcome{
-		plan: verify.Plan{Host: m.Host.ValueString()},
+		req: vantage.Request{Host: m.Host.ValueString()},
 		report: verify.Report{Reachable: true, Results: []verify.CheckResult{{Vantage: vantage.LocalName,
 			Name: "tcp/443", Protocol: "tcp", Label: "443", Address: addr4, Status: probe.StatusOpen, Attempts: 1}}},
 		at: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),

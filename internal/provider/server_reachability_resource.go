@@ -244,7 +244,7 @@ func (r *serverReachabilityResource) apply(ctx context.Context, m resourceModel,
 		}
 		return out, true // the engine's one verdict: Reachable means no error
 	}
-	summary, detail := failureMessage(out.report, out.plan, op, out.err)
+	summary, detail := failureMessage(out.report, out.req, op, out.err)
 	if m.OnFailure.ValueString() == "warn" && !errors.Is(out.err, context.Canceled) {
 		if problem := noVerdictProblem(out.report, op); problem != "" {
 			diags.AddError(summary, detail+"\n\non_failure is \"warn\", but the resource was not saved: "+problem)
@@ -283,11 +283,11 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 	case !ok:
 		return
 	case errors.Is(out.err, context.Canceled):
-		resp.Diagnostics.AddError(failureMessage(out.report, out.plan, op, out.err))
+		resp.Diagnostics.AddError(failureMessage(out.report, out.req, op, out.err))
 	case out.report.Reachable:
 		tflog.Debug(ctx, "recheck_on_refresh: every check still passes")
 	default:
-		_, detail := failureMessage(out.report, out.plan, op, out.err)
+		_, detail := failureMessage(out.report, out.req, op, out.err)
 		resp.Diagnostics.AddWarning("Media server no longer reachable",
 			"recheck_on_refresh is set and a check no longer passes, so the resource leaves the state and the next "+
 				"apply verifies it again.\n\n"+detail)

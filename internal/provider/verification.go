@@ -14,11 +14,11 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
-// outcome is one verification: the plan that ran, its report, the
+// outcome is one verification: the request that ran, its report, the
 // vantage point's error (non-nil when the context ended before every check
 // passed), and when it finished.
 type outcome struct {
-	plan   verify.Plan
+	req    vantage.Request
 	report verify.Report
 	err    error
 	at     time.Time
@@ -27,7 +27,7 @@ type outcome struct {
 // computed is the outcome as the attributes a verification sets, by name.
 func (o outcome) computed() map[string]attr.Value {
 	return map[string]attr.Value{
-		"id":          types.StringValue(o.plan.Host),
+		"id":          types.StringValue(o.req.Host),
 		"reachable":   types.BoolValue(o.report.Reachable),
 		"verified_at": timetypes.NewRFC3339TimeValue(o.at.UTC()),
 		"results":     resultsValue(o.report.Results),
@@ -41,19 +41,19 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 	if d == nil {
 		d = &providerData{clock: verify.RealClock{}, vantage: vantage.Local{}}
 	}
-	plan := buildPlan(m, s, d.clock.Now, diags)
+	req := buildRequest(m, s, diags)
 	if diags.HasError() {
-		return outcome{plan: plan}, false
+		return outcome{req: req}, false
 	}
-	ctx = withLogFields(ctx, plan.Host, d.vantage.Name())
+	ctx = withLogFields(ctx, req.Host, d.vantage.Name())
 	tflog.Debug(ctx, "verifying media server", map[string]any{
-		"checks":          len(plan.Checks),
-		"ip_version":      string(plan.IPVersion),
-		"snapshot":        plan.Policy.Snapshot,
-		"poll_interval":   plan.Policy.Interval.String(),
-		"attempt_timeout": plan.Policy.AttemptTimeout.String(),
+		"checks":          len(req.Checks),
+		"ip_version":      string(req.IPVersion),
+		"snapshot":        req.Policy.Snapshot,
+		"poll_interval":   req.Policy.Interval.String(),
+		"attempt_timeout": req.Policy.AttemptTimeout.String(),
 	})
-	rep, err := d.vantage.Verify(ctx, plan, vantage.Watcher{
+	rep, err := d.vantage.Verify(ctx, req, vantage.Watcher{
 		Observer: tflogObserver{ctx: ctx, hook: d.attemptHook},
 		// Waiting is otherwise silent: TF_LOG_PROVIDER=INFO shows this.
 		Progress: func(rep verify.Report) { tflog.Info(ctx, progressLine(rep)) },
@@ -64,5 +64,5 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		"addresses":   len(rep.Addresses),
 		"ended_early": err != nil,
 	})
-	return outcome{plan: plan, report: rep, err: err, at: d.clock.Now()}, true
+	return outcome{req: req, report: rep, err: err, at: d.clock.Now()}, true
 }

@@ -20,25 +20,25 @@ const DefaultConcurrency = 256
 // Policy is how hard and how long to try.
 type Policy struct {
 	// Interval between attempt starts for a check that has not passed yet.
-	Interval time.Duration
+	Interval time.Duration `json:"interval_ns"`
 	// AttemptTimeout bounds one attempt (clipped to the run's deadline).
-	AttemptTimeout time.Duration
+	AttemptTimeout time.Duration `json:"attempt_timeout_ns"`
 	// ConsecutiveSuccesses an address/port needs before it passes (>= 1).
-	ConsecutiveSuccesses int
+	ConsecutiveSuccesses int `json:"consecutive_successes"`
 	// ErrorTimeout ends the run when one address and port has answered
 	// only wrongly (StatusError) for this long: a certificate or an app that
 	// is still deploying gets that long, not the whole deadline. Closed and
 	// filtered ports wait for the deadline, since a booting server looks
 	// like that. 0 means never.
-	ErrorTimeout time.Duration
+	ErrorTimeout time.Duration `json:"error_timeout_ns,omitempty"`
 	// MaxProbeRate caps attempt starts per second against one host, across
 	// every Run that shares Deps.Rates; 0 means no cap.
-	MaxProbeRate float64
+	MaxProbeRate float64 `json:"max_probe_rate,omitempty"`
 	// Snapshot stops each address and port at its first answer: open
 	// passes, closed or error is final. A silent one is probed again every
 	// Interval until ctx ends, since silence may be loss. The data source and
 	// recheck_on_refresh use it.
-	Snapshot bool
+	Snapshot bool `json:"snapshot,omitempty"`
 }
 
 // IPVersion selects which resolved addresses are verified.
