@@ -89,8 +89,8 @@ func growthRow(id, measure string, ours, base, oursSmall, baseSmall []time.Durat
 		g = append(g, large[i]/small[i])
 	}
 	return row{id: id, measure: measure, ours: fmt.Sprintf("%.2fx at 500", median(large)),
-		base: fmt.Sprintf("%.2fx at 50", median(small)),
-		ratio: fmt.Sprintf("%.2f / %.2f / %.2fx", slices.Min(g), median(g), slices.Max(g)),
+		base:   fmt.Sprintf("%.2fx at 50", median(small)),
+		ratio:  fmt.Sprintf("%.2f / %.2f / %.2fx", slices.Min(g), median(g), slices.Max(g)),
 		target: fmt.Sprintf("<= %.2fx", target), verdict: judge(median(g) <= target)}
 }
 
