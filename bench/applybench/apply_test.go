@@ -26,6 +26,7 @@ func TestApply(t *testing.T) {
 		{"startup", h.startup},
 		{"unblock", h.unblock},
 		{"scale", h.scale},
+		{"fleet", h.fleet},
 		{"failure", h.failure},
 		{"cancel", h.cancel},
 		{"udprange", h.udpRange},

@@ -144,8 +144,22 @@ func (h *harness) startApply(t *testing.T, mainTF string, env ...string) *applyR
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(mainTF), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return h.startIn(t, dir, env, "apply", "-auto-approve")
+}
+
+// startPlan starts `terraform plan -detailed-exitcode` (refresh on) in dir,
+// the working directory of an apply that passed: it exits 0 only when the
+// plan has no changes.
+func (h *harness) startPlan(t *testing.T, dir string) *applyRun {
+	t.Helper()
+	return h.startIn(t, dir, nil, "plan", "-detailed-exitcode")
+}
+
+// startIn starts terraform with args in dir, as startApply describes.
+func (h *harness) startIn(t *testing.T, dir string, env []string, args ...string) *applyRun {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), applyLimit)
-	cmd := exec.CommandContext(ctx, h.terraform, "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd := exec.CommandContext(ctx, h.terraform, append(args, "-input=false", "-no-color")...)
 	cmd.Dir, cmd.Env = dir, append(slices.Clone(h.env), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -177,9 +191,9 @@ func (r *applyRun) finish(t *testing.T, wantOK bool) string {
 	<-r.done
 	switch code := r.cmd.ProcessState.ExitCode(); {
 	case code == -1:
-		t.Fatalf("terraform apply in %s was killed:\n%s", r.dir, r.out.tail())
+		t.Fatalf("terraform %s in %s was killed:\n%s", r.cmd.Args[1], r.dir, r.out.tail())
 	case wantOK != (code == 0):
-		t.Fatalf("terraform apply in %s exited %d, want success %v:\n%s", r.dir, code, wantOK, r.out.tail())
+		t.Fatalf("terraform %s in %s exited %d, want success %v:\n%s", r.cmd.Args[1], r.dir, code, wantOK, r.out.tail())
 	}
 	return r.dir
 }

@@ -34,3 +34,27 @@ func BenchmarkRPC(b *testing.B) {
 		Null: rpcbench.Encode(b, typ, tftypes.NewValue(typ, nil)),
 	})
 }
+
+// BenchmarkResourceRPC is internal/provider's BenchmarkResourceRPC for the
+// baseline: one resource of 20 open ports.
+func BenchmarkResourceRPC(b *testing.B) {
+	ports := tftypes.List{ElementType: tftypes.Number}
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"host": tftypes.String, "ports": ports, "id": tftypes.String,
+	}}
+	empty := tftypes.Object{AttributeTypes: map[string]tftypes.Type{}}
+	srv, err := providerserver.NewProtocol6WithError(newProvider())()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rpcbench.RunResource(b, srv, rpcbench.Inputs{
+		TypeName:       "baseline_ports",
+		ProviderConfig: rpcbench.Encode(b, empty, tftypes.NewValue(empty, map[string]tftypes.Value{})),
+		Config: rpcbench.Encode(b, typ, tftypes.NewValue(typ, map[string]tftypes.Value{
+			"host":  tftypes.NewValue(tftypes.String, "127.0.0.1"),
+			"ports": tftypes.NewValue(ports, rpcbench.OpenPorts(b, 20)),
+			"id":    tftypes.NewValue(tftypes.String, nil),
+		})),
+		Null: rpcbench.Encode(b, typ, tftypes.NewValue(typ, nil)),
+	})
+}

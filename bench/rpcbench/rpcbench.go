@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
 // Inputs are one resource's encoded values, which every launch sends.
@@ -93,4 +95,92 @@ func Encode(tb testing.TB, typ tftypes.Type, v tftypes.Value) tfprotov6.DynamicV
 		tb.Fatal(err)
 	}
 	return dv
+}
+
+// ResourceSteps are the calls that one more resource of a fleet costs, on a
+// plugin already launched and configured: "validate" alone (every step
+// makes it), "apply" (validate, plan from no state, apply) as in a fleet's
+// first apply, and "noop-plan" (validate, read, plan against its state) as
+// in `terraform plan` with nothing to change. Compared between the two providers at the fleet's shape, they
+// show what the framework's work for a larger schema and state costs per
+// resource.
+var ResourceSteps = []string{"validate", "apply", "noop-plan"}
+
+// RunResource runs one sub-benchmark per resource step on one server.
+func RunResource(b *testing.B, srv tfprotov6.ProviderServer, in Inputs) {
+	ctx := context.Background()
+	c, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &in.ProviderConfig})
+	if err != nil || len(c.Diagnostics) > 0 {
+		b.Fatalf("ConfigureProvider: %v %v", err, c)
+	}
+	state := in.applyOne(b, srv)
+	b.Run(ResourceSteps[0], func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			in.validate(b, srv)
+		}
+	})
+	b.Run(ResourceSteps[1], func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			in.applyOne(b, srv)
+		}
+	})
+	b.Run(ResourceSteps[2], func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			in.validate(b, srv)
+			r, err := srv.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: in.TypeName, CurrentState: state})
+			if err != nil || len(r.Diagnostics) > 0 {
+				b.Fatalf("ReadResource: %v %v", err, r)
+			}
+			p, err := srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+				TypeName: in.TypeName, Config: &in.Config, PriorState: r.NewState, ProposedNewState: r.NewState,
+			})
+			if err != nil || len(p.Diagnostics) > 0 {
+				b.Fatalf("PlanResourceChange: %v %v", err, p)
+			}
+		}
+	})
+}
+
+// applyOne validates, plans and applies the resource from no state, and
+// returns its new state.
+func (in Inputs) applyOne(b *testing.B, srv tfprotov6.ProviderServer) *tfprotov6.DynamicValue {
+	b.Helper()
+	ctx := context.Background()
+	in.validate(b, srv)
+	p, err := srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+		TypeName: in.TypeName, Config: &in.Config, PriorState: &in.Null, ProposedNewState: &in.Config,
+	})
+	if err != nil || len(p.Diagnostics) > 0 {
+		b.Fatalf("PlanResourceChange: %v %v", err, p)
+	}
+	a, err := srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+		TypeName: in.TypeName, Config: &in.Config, PriorState: &in.Null, PlannedState: p.PlannedState,
+	})
+	if err != nil || len(a.Diagnostics) > 0 {
+		b.Fatalf("ApplyResourceChange: %v %v", err, a)
+	}
+	return a.NewState
+}
+
+func (in Inputs) validate(b *testing.B, srv tfprotov6.ProviderServer) {
+	b.Helper()
+	v, err := srv.ValidateResourceConfig(context.Background(), &tfprotov6.ValidateResourceConfigRequest{
+		TypeName: in.TypeName, Config: &in.Config,
+	})
+	if err != nil || len(v.Diagnostics) > 0 {
+		b.Fatalf("ValidateResourceConfig: %v %v", err, v)
+	}
+}
+
+// OpenPorts is n open TCP ports on 127.0.0.1 until the benchmark ends, as
+// the numbers of a ports list.
+func OpenPorts(b *testing.B, n int) []tftypes.Value {
+	ports := make([]tftypes.Value, n)
+	for i := range ports {
+		ports[i] = tftypes.NewValue(tftypes.Number, int(testnet.TCPListener(b)))
+	}
+	return ports
 }

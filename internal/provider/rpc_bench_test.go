@@ -47,6 +47,37 @@ func BenchmarkRPC(b *testing.B) {
 	})
 }
 
+// BenchmarkResourceRPC times what one more resource of the fleet shape (one
+// tcp check of 20 open ports) costs the plugin in an apply and in a no-change
+// plan (see rpcbench.RunResource); bench/baseline has the same benchmark.
+func BenchmarkResourceRPC(b *testing.B) {
+	srv, err := providerserver.NewProtocol6WithError(New("bench")())()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sch, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || len(sch.Diagnostics) > 0 {
+		b.Fatalf("GetProviderSchema: %v %v", err, sch)
+	}
+	typ := as[tftypes.Object](b, sch.ResourceSchemas["media_server_reachability"].ValueType())
+	checksType := as[tftypes.List](b, typ.AttributeTypes["checks"])
+	checkType := as[tftypes.Object](b, checksType.ElementType)
+	check := nullObject(checkType, map[string]tftypes.Value{
+		"protocol": tftypes.NewValue(tftypes.String, "tcp"),
+		"ports":    tftypes.NewValue(checkType.AttributeTypes["ports"], rpcbench.OpenPorts(b, 20)),
+	})
+	providerType := as[tftypes.Object](b, sch.Provider.ValueType())
+	rpcbench.RunResource(b, srv, rpcbench.Inputs{
+		TypeName:       "media_server_reachability",
+		ProviderConfig: rpcbench.Encode(b, providerType, nullObject(providerType, nil)),
+		Config: rpcbench.Encode(b, typ, nullObject(typ, map[string]tftypes.Value{
+			"host":   tftypes.NewValue(tftypes.String, "127.0.0.1"),
+			"checks": tftypes.NewValue(checksType, []tftypes.Value{check}),
+		})),
+		Null: rpcbench.Encode(b, typ, tftypes.NewValue(typ, nil)),
+	})
+}
+
 func as[T tftypes.Type](tb testing.TB, t tftypes.Type) T {
 	tb.Helper()
 	v, ok := t.(T)

@@ -76,13 +76,18 @@ func (r *serverReachabilityResource) ValidateConfig(ctx context.Context, req res
 
 // validateRecheckWriteOnly refuses recheck_on_refresh with a write-only
 // secret: a refresh has no configuration to read it from, so it could not
-// authenticate.
+// authenticate. The checks are read only when recheck_on_refresh is set:
+// converting them is most of the cost of validating a resource that
+// leaves it unset, which every plan and apply pays per resource.
 func validateRecheckWriteOnly(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
 	var recheck types.Bool
-	var checks types.List
 	diags.Append(config.GetAttribute(ctx, path.Root("recheck_on_refresh"), &recheck)...)
-	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
 	if diags.HasError() || !recheck.ValueBool() {
+		return
+	}
+	var checks types.List
+	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
+	if diags.HasError() {
 		return
 	}
 	for i, e := range checks.Elements() {
@@ -107,13 +112,18 @@ func validateRecheckWriteOnly(ctx context.Context, config tfsdk.Config, diags *d
 }
 
 // validateErrorTimeout refuses an error_timeout longer than the create or
-// update timeout, which could never end a verification.
+// update timeout, which could never end a verification. Only a configured
+// error_timeout is compared (its default is not): the timeouts are read only
+// then.
 func validateErrorTimeout(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
 	var et durationValue
-	var tv rtimeouts.Value
 	diags.Append(config.GetAttribute(ctx, path.Root("error_timeout"), &et)...)
+	if diags.HasError() || et.IsNull() || et.IsUnknown() || !et.valid() {
+		return
+	}
+	var tv rtimeouts.Value
 	diags.Append(config.GetAttribute(ctx, path.Root("timeouts"), &tv)...)
-	if diags.HasError() || !et.valid() {
+	if diags.HasError() {
 		return
 	}
 	errorTimeout := durationOr(et, 0, diags)
