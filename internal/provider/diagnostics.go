@@ -40,17 +40,43 @@ type operation struct {
 	snapshot bool          // each port until its first answer (refresh, data source)
 }
 
-// failureMessage describes a failed verification: a short stable summary and
-// a detail with one line per failing row (at most maxRowsInMessage). runErr
-// is Run's error.
+// failureMessage describes a failed verification from one vantage point: a
+// short stable summary and a detail with one line per failing row (at most
+// maxRowsInMessage). runErr is the vantage point's error.
 func failureMessage(rep verify.Report, req vantage.Request, op operation, runErr error) (summary, detail string) {
+	return runsFailureMessage([]vantageRun{{name: rep.Vantage, report: rep, err: runErr}}, req, op, runErr)
+}
+
+// message describes the outcome's failure, naming the vantage points that
+// failed.
+func (o outcome) message(op operation) (summary, detail string) {
+	if len(o.runs) == 0 {
+		return failureMessage(o.report, o.req, op, o.err)
+	}
+	return runsFailureMessage(o.runs, o.req, op, o.err)
+}
+
+// runsFailureMessage describes a failed verification from one or more
+// vantage points; err is their joined error.
+func runsFailureMessage(runs []vantageRun, req vantage.Request, op operation, err error) (summary, detail string) {
 	summary = summaryNotReachable
 	var b strings.Builder
+	rep, _ := mergeRuns(runs)
+	single := len(runs) == 1 && !runs[0].failed()
 	switch {
-	case errors.Is(runErr, context.Canceled):
+	case errors.Is(err, context.Canceled):
 		summary = summaryCancelled
 		fmt.Fprintf(&b, "Terraform was interrupted %s into the verification of %q, before every check passed. "+
 			"What was learned so far:\n", fmtDuration(rep.Elapsed), req.Host)
+	case !single:
+		fmt.Fprintf(&b, "%q did not pass every check %s", req.Host, fromVantages(failingRuns(runs)))
+		switch {
+		case op.snapshot:
+			fmt.Fprintf(&b, " (each port probed until its first answer, a silent one until the read timeout of %s).\n",
+				fmtDuration(op.timeout))
+		default:
+			fmt.Fprintf(&b, " within the %s timeout of %s.\n", op.name, fmtDuration(op.timeout))
+		}
 	case rep.ErrorTimedOut:
 		fmt.Fprintf(&b, "%q did not pass every check %s: a check answered only wrongly for error_timeout (%s), "+
 			"so the verification stopped %s into the %s timeout of %s.\n",
@@ -63,18 +89,20 @@ func failureMessage(rep verify.Report, req vantage.Request, op operation, runErr
 		fmt.Fprintf(&b, "%q did not pass every check within the %s timeout of %s (%s).\n",
 			req.Host, op.name, fmtDuration(op.timeout), fromVantage(rep.Vantage))
 	}
-	if line := resolutionProblem(rep, req); line != "" {
+	for _, line := range runProblems(runs, req) {
 		b.WriteString("\n" + line + "\n")
 	}
 	var failing, passed int
-	for _, r := range rep.Results {
-		if r.Passed {
-			passed++
-			continue
-		}
-		failing++
-		if failing <= maxRowsInMessage {
-			b.WriteString("\n" + failureLine(r, rep, req.Host, op))
+	for _, run := range runs {
+		for _, r := range run.report.Results {
+			if r.Passed {
+				passed++
+				continue
+			}
+			failing++
+			if failing <= maxRowsInMessage {
+				b.WriteString("\n" + failureLine(r, run.report, req.Host, op))
+			}
 		}
 	}
 	if failing > maxRowsInMessage {
@@ -85,6 +113,66 @@ func failureMessage(rep verify.Report, req vantage.Request, op operation, runErr
 		fmt.Fprintf(&b, "\n\n%d of %d results passed.", passed, len(rep.Results))
 	}
 	return summary, b.String()
+}
+
+// runProblems explains, per vantage point, a vantage point that failed and
+// a host that gave it no address to verify.
+func runProblems(runs []vantageRun, req vantage.Request) []string {
+	var lines []string
+	for _, run := range runs {
+		if run.failed() {
+			lines = append(lines, vantageProblem(run))
+			if len(run.report.Results) == 0 {
+				continue // it verified nothing: there is nothing to resolve either
+			}
+		}
+		if line := resolutionProblem(run.report, req); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+// vantageProblem explains a vantage point that failed: which, what it
+// said, and what to do.
+func vantageProblem(run vantageRun) string {
+	if run.name == vantage.LocalName || run.name == "" {
+		return fmt.Sprintf("The machine running Terraform could not verify: %s. Nothing from there counts as a pass.",
+			run.err)
+	}
+	return fmt.Sprintf("Vantage point %q failed: %s. Nothing from there counts as a pass. Check that the agent is "+
+		"running and reachable at its url from the machine running Terraform, that its token (or the "+
+		"MEDIA_AGENT_TOKEN_* variable) is one the agent accepts, and that the agent's allowlist includes this host.",
+		run.name, run.err)
+}
+
+// failingRuns names the vantage points that did not pass.
+func failingRuns(runs []vantageRun) []string {
+	var names []string
+	for _, r := range runs {
+		if !r.report.Reachable || r.err != nil {
+			names = append(names, r.name)
+		}
+	}
+	return names
+}
+
+// fromVantages says where probes failed from: "from the machine running
+// Terraform", "from vantage point "eu-west"", "from vantage points "a" and
+// "b"" (local is named as "local").
+func fromVantages(names []string) string {
+	if len(names) == 1 {
+		return fromVantage(names[0])
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	if len(quoted) == 0 {
+		return "from every vantage point"
+	}
+	last := quoted[len(quoted)-1]
+	return "from vantage points " + strings.Join(quoted[:len(quoted)-1], ", ") + " and " + last
 }
 
 // noVerdictProblem explains why a failed verification cannot be stored

@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -39,8 +40,11 @@ const maxConcurrencyLimit = 4096
 // one clock.
 type providerData struct {
 	clock verify.Clock
-	// vantage is where verifications run: the machine running Terraform.
+	// vantage is the machine running Terraform.
 	vantage vantage.Vantage
+	// agents are the configured remote vantage points, in configuration
+	// order.
+	agents []vantage.Vantage
 	// attemptHook, set only by tests, sees every finished attempt.
 	attemptHook func(verify.Event)
 }
@@ -66,10 +70,12 @@ type mediaProvider struct {
 	clock       verify.Clock
 	resolver    verify.Resolver
 	attemptHook func(verify.Event)
+	newRemote   RemoteFactory
 }
 
 type providerModel struct {
 	MaxConcurrency types.Int64 `tfsdk:"max_concurrency"`
+	Agents         types.List  `tfsdk:"agents"`
 }
 
 // New returns the provider factory that main.go serves; tests pass options
@@ -101,6 +107,7 @@ func (p *mediaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"A count from 1 to %d. Defaults to `%d`.", maxConcurrencyLimit, verify.DefaultConcurrency),
 				Validators: []validator.Int64{int64validator.Between(1, maxConcurrencyLimit)},
 			},
+			"agents": agentsAttribute(),
 		},
 	}
 }
@@ -121,6 +128,10 @@ func (p *mediaProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if !cfg.MaxConcurrency.IsNull() {
 		limit = cfg.MaxConcurrency.ValueInt64()
 	}
+	agents := p.remoteVantages(agentConfigs(ctx, cfg.Agents, os.Getenv, &resp.Diagnostics), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	clock := p.clock
 	if clock == nil {
 		clock = verify.RealClock{}
@@ -133,6 +144,7 @@ func (p *mediaProvider) Configure(ctx context.Context, req provider.ConfigureReq
 			Limit:    semaphore.NewWeighted(limit),
 			Rates:    verify.NewRates(),
 		}},
+		agents:      agents,
 		attemptHook: p.attemptHook,
 	}
 	resp.ResourceData = data

@@ -55,6 +55,7 @@ func (d *serverReachabilityDataSource) Configure(_ context.Context, req datasour
 
 func (d *serverReachabilityDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	validateConfigChecks(ctx, req.Config, &resp.Diagnostics)
+	validateVantagePoints(ctx, d.data, req.Config, &resp.Diagnostics)
 }
 
 func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -89,15 +90,19 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	problem := noVerdictProblem(out.report, op)
 	switch {
 	case errors.Is(out.err, context.Canceled):
-		resp.Diagnostics.AddError(failureMessage(out.report, out.req, op, out.err))
+		resp.Diagnostics.AddError(out.message(op))
 		return
 	case problem != "":
 		// State holds only results with a status.
-		_, detail := failureMessage(out.report, out.req, op, out.err)
+		_, detail := out.message(op)
 		resp.Diagnostics.AddError(summaryNotReachable, detail+"\n\n"+problem)
 		return
-	case len(out.report.Addresses) == 0:
-		resp.Diagnostics.AddWarning(summaryNotReachable, resolutionProblem(out.report, out.req))
+	default:
+		// A vantage point that failed, or that found no address, is not a
+		// port's answer: say so, and report reachable = false.
+		for _, line := range runProblems(out.runs, out.req) {
+			resp.Diagnostics.AddWarning(summaryNotReachable, line)
+		}
 	}
 	// State starts as the config: add the defaults and the computed attributes.
 	values := out.computed()

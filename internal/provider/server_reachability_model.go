@@ -29,6 +29,7 @@ type commonModel struct {
 	Host           types.String      `tfsdk:"host"`
 	IPVersion      types.String      `tfsdk:"ip_version"`
 	Checks         types.List        `tfsdk:"checks"`
+	VantagePoints  types.List        `tfsdk:"vantage_points"`
 	AttemptTimeout durationValue     `tfsdk:"attempt_timeout"`
 	MaxProbeRate   types.Number      `tfsdk:"max_probe_rate"`
 	Reachable      types.Bool        `tfsdk:"reachable"`

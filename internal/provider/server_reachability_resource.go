@@ -72,6 +72,23 @@ func (r *serverReachabilityResource) ValidateConfig(ctx context.Context, req res
 	validateConfigChecks(ctx, req.Config, &resp.Diagnostics)
 	validateErrorTimeout(ctx, req.Config, &resp.Diagnostics)
 	validateRecheckWriteOnly(ctx, req.Config, &resp.Diagnostics)
+	validateVantagePoints(ctx, r.data, req.Config, &resp.Diagnostics)
+}
+
+// validateVantagePoints refuses a vantage_points name that the provider does
+// not know. It needs the configured provider: validation before that
+// (terraform validate) skips it, and plan (ModifyPlan) and the data
+// source's read catch it.
+func validateVantagePoints(ctx context.Context, d *providerData, config tfsdk.Config, diags *diag.Diagnostics) {
+	if d == nil {
+		return
+	}
+	var names types.List
+	diags.Append(config.GetAttribute(ctx, path.Root("vantage_points"), &names)...)
+	if diags.HasError() {
+		return
+	}
+	d.vantagePoints(names, diags)
 }
 
 // validateRecheckWriteOnly refuses recheck_on_refresh with a write-only
@@ -149,6 +166,9 @@ func validateErrorTimeout(ctx context.Context, config tfsdk.Config, diags *diag.
 // resource tries again on every apply until it passes, instead of reading
 // "No changes" forever.
 func (r *serverReachabilityResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !req.Plan.Raw.IsNull() {
+		validateVantagePoints(ctx, r.data, req.Config, &resp.Diagnostics)
+	}
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return // create or destroy
 	}
@@ -254,7 +274,7 @@ func (r *serverReachabilityResource) apply(ctx context.Context, m resourceModel,
 		}
 		return out, true // the engine's one verdict: Reachable means no error
 	}
-	summary, detail := failureMessage(out.report, out.req, op, out.err)
+	summary, detail := out.message(op)
 	if m.OnFailure.ValueString() == "warn" && !errors.Is(out.err, context.Canceled) {
 		if problem := noVerdictProblem(out.report, op); problem != "" {
 			diags.AddError(summary, detail+"\n\non_failure is \"warn\", but the resource was not saved: "+problem)
@@ -293,11 +313,11 @@ func (r *serverReachabilityResource) Read(ctx context.Context, req resource.Read
 	case !ok:
 		return
 	case errors.Is(out.err, context.Canceled):
-		resp.Diagnostics.AddError(failureMessage(out.report, out.req, op, out.err))
+		resp.Diagnostics.AddError(out.message(op))
 	case out.report.Reachable:
 		tflog.Debug(ctx, "recheck_on_refresh: every check still passes")
 	default:
-		_, detail := failureMessage(out.report, out.req, op, out.err)
+		_, detail := out.message(op)
 		resp.Diagnostics.AddWarning("Media server no longer reachable",
 			"recheck_on_refresh is set and a check no longer passes, so the resource leaves the state and the next "+
 				"apply verifies it again.\n\n"+detail)

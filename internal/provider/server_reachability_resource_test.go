@@ -41,6 +41,7 @@ func testModel(t *testing.T, checks ...checkModel) resourceModel {
 	m.Host = types.StringValue("127.0.0.1")
 	m.IPVersion = types.StringValue("any")
 	m.Checks = l
+	m.VantagePoints = types.ListNull(types.StringType)
 	m.AttemptTimeout = durationOf(time.Second)
 	m.MaxProbeRate = types.NumberValue(big.NewFloat(500))
 	return m

@@ -91,6 +91,20 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 			NestedObject: schema.NestedAttributeObject{Attributes: checkAttributes()},
 			Validators:   []validator.List{listvalidator.SizeAtLeast(1)},
 		},
+		"vantage_points": schema.ListAttribute{
+			ElementType: types.StringType,
+			Optional:    true,
+			MarkdownDescription: "Where to verify from, by name: `local` is the machine running Terraform, any other " +
+				"name an agent of the provider block. Every check must pass from every vantage point listed; they " +
+				"verify at the same time, each under the same timeout. Defaults to every configured agent, or " +
+				"`[\"local\"]` when the provider has none.",
+			Validators: []validator.List{
+				listvalidator.SizeAtLeast(1),
+				listvalidator.UniqueValues(),
+				listvalidator.ValueStringsAre(stringvalidator.RegexMatches(vantageNamePattern,
+					"must be lowercase letters, digits and -")),
+			},
+		},
 		"attempt_timeout": schema.StringAttribute{
 			CustomType: durationType{},
 			Optional:   true,
@@ -125,8 +139,8 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 		},
 		"results": schema.ListNestedAttribute{
 			Computed: true,
-			MarkdownDescription: "One row per check and verified address, in check order and then address order. " +
-				"A `port_range` check is one row per address.",
+			MarkdownDescription: "One row per vantage point, check and verified address, in `vantage_points` " +
+				"order, then check order, then address order. A `port_range` check is one row per address.",
 			NestedObject: schema.NestedAttributeObject{Attributes: resultAttributes()},
 		},
 	}
@@ -211,7 +225,7 @@ func resultAttributes() map[string]schema.Attribute {
 		"transport": str(quoteOr(check.Transports()) + "."),
 		"port":      str("The port (`3478`) or range (`10000-10999`) probed, as a string."),
 		"address":   str("The IP address probed."),
-		"vantage":   str("Where the probe ran from: `local` (the machine running Terraform)."),
+		"vantage":   str("Where the probe ran from: `local` (the machine running Terraform) or an agent's name."),
 		"status": str("What the network answered: `open` (the exchange succeeded), `closed` (refused or ICMP " +
 			"unreachable), `filtered` (no answer until `attempt_timeout`, or until the operation's timeout cut " +
 			"the attempt short), or `error` (something answered wrongly, such as a bad certificate or an " +
