@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -47,6 +48,8 @@ type providerData struct {
 	agents []vantage.Vantage
 	// attemptHook, set only by tests, sees every finished attempt.
 	attemptHook func(verify.Event)
+	// grace, set only by tests, replaces stragglerGrace.
+	grace time.Duration
 }
 
 // Option changes how the provider is built; tests use it to inject a clock or

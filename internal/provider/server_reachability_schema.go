@@ -96,8 +96,9 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 			Optional:    true,
 			MarkdownDescription: "Where to verify from, by name: `local` is the machine running Terraform, any other " +
 				"name an agent of the provider block. Every check must pass from every vantage point listed; they " +
-				"verify at the same time, each under the same timeout. Defaults to every configured agent, or " +
-				"`[\"local\"]` when the provider has none.",
+				"verify at the same time, each under the same timeout. A vantage point that fails (an agent that cannot " +
+				"be reached, or that refuses the token or the target) never counts as a pass. Defaults to every " +
+				"configured agent, or `[\"local\"]` when the provider has none.",
 			Validators: []validator.List{
 				listvalidator.SizeAtLeast(1),
 				listvalidator.UniqueValues(),
@@ -129,8 +130,9 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 			Validators: []validator.Number{validators.NumberBetween(minMaxProbeRate, maxMaxProbeRate)},
 		},
 		"reachable": schema.BoolAttribute{
-			Computed:            true,
-			MarkdownDescription: "`true` when every check passed on every verified address at the last verification.",
+			Computed: true,
+			MarkdownDescription: "`true` when every check passed on every verified address, from every vantage point, at the last " +
+				"verification.",
 		},
 		"verified_at": schema.StringAttribute{
 			CustomType:          timetypes.RFC3339Type{},

@@ -101,7 +101,7 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 			continue
 		case <-ctxDone:
 			ctxDone = nil
-			t := time.NewTimer(stragglerGrace)
+			t := time.NewTimer(d.stragglerGrace())
 			defer t.Stop()
 			grace = t.C
 			continue
@@ -110,13 +110,20 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		for i, v := range vps {
 			if !done[i] {
 				runs[i] = vantageRun{name: v.Name(), report: verify.Report{Vantage: v.Name(), Host: req.Host},
-					err: fmt.Errorf("it did not return within %s after the operation's timeout ended", stragglerGrace)}
+					err: fmt.Errorf("it did not return within %s after the operation's timeout ended", d.stragglerGrace())}
 			}
 		}
 		break
 	}
 	rep, err := mergeRuns(runs)
 	return outcome{req: req, runs: runs, report: rep, err: err, at: d.clock.Now()}, true
+}
+
+func (d *providerData) stragglerGrace() time.Duration {
+	if d.grace > 0 {
+		return d.grace
+	}
+	return stragglerGrace
 }
 
 // verifyFrom runs req on v, logging as it goes.
