@@ -140,10 +140,14 @@ func vantageProblem(run vantageRun) string {
 		return fmt.Sprintf("The machine running Terraform could not verify: %s. Nothing from there counts as a pass.",
 			run.err)
 	}
-	return fmt.Sprintf("Vantage point %q failed: %s. Nothing from there counts as a pass. Check that the agent is "+
-		"running and reachable at its url from the machine running Terraform, that its token (or the "+
-		"MEDIA_AGENT_TOKEN_* variable) is one the agent accepts, and that the agent's allowlist includes this host.",
-		run.name, run.err)
+	agent := fmt.Sprintf("%q", run.name)
+	if run.url != "" {
+		agent += " (" + run.url + ")"
+	}
+	return fmt.Sprintf("Vantage point %s failed: %s. Nothing from there counts as a pass. Check that the agent is "+
+		"running and reachable at that URL from the machine running Terraform, that its token (token, or "+
+		"%s) is one the agent accepts, and that the agent's allowlist includes this host.",
+		agent, run.err, agentTokenEnv(run.name))
 }
 
 // failingRuns names the vantage points that did not pass.

@@ -46,6 +46,8 @@ type providerData struct {
 	// agents are the configured remote vantage points, in configuration
 	// order.
 	agents []vantage.Vantage
+	// agentURLs are the agents' URLs by name, for messages.
+	agentURLs map[string]string
 	// attemptHook, set only by tests, sees every finished attempt.
 	attemptHook func(verify.Event)
 	// grace, set only by tests, replaces stragglerGrace.
@@ -131,7 +133,8 @@ func (p *mediaProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if !cfg.MaxConcurrency.IsNull() {
 		limit = cfg.MaxConcurrency.ValueInt64()
 	}
-	agents := p.remoteVantages(agentConfigs(ctx, cfg.Agents, os.Getenv, &resp.Diagnostics), &resp.Diagnostics)
+	configs := agentConfigs(ctx, cfg.Agents, os.Getenv, &resp.Diagnostics)
+	agents := p.remoteVantages(configs, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -148,7 +151,11 @@ func (p *mediaProvider) Configure(ctx context.Context, req provider.ConfigureReq
 			Rates:    verify.NewRates(),
 		}},
 		agents:      agents,
+		agentURLs:   make(map[string]string, len(configs)),
 		attemptHook: p.attemptHook,
+	}
+	for _, a := range configs {
+		data.agentURLs[a.Name] = a.URL
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -127,7 +127,7 @@ func TestAccVantagePoints_failingRemoteFailsApply(t *testing.T) {
 				checksHCL(hclCheck{"protocol": "tcp", "port": port}),
 				append(fast, `vantage_points = ["local", "eu-west"]`, `timeouts { create = "5s" }`)...),
 			ExpectError: errorContaining(`"127.0.0.1" did not pass every check from vantage point "eu-west" within ` +
-				`the create timeout of 5s. Vantage point "eu-west" failed: agent eu-west refused the token ` +
+				`the create timeout of 5s. Vantage point "eu-west" (http://127.0.0.1:9000) failed: agent eu-west refused the token ` +
 				`(401 Unauthorized). Nothing from there counts as a pass.`),
 		}},
 	})

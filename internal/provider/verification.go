@@ -34,7 +34,9 @@ type outcome struct {
 // row's Vantage set, and its error (non-nil when the context ended before
 // every check passed, or when the vantage point itself failed).
 type vantageRun struct {
-	name   string
+	name string
+	// url is the agent's, "" for local.
+	url    string
 	report verify.Report
 	err    error
 }
@@ -109,7 +111,7 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		}
 		for i, v := range vps {
 			if !done[i] {
-				runs[i] = vantageRun{name: v.Name(), report: verify.Report{Vantage: v.Name(), Host: req.Host},
+				runs[i] = vantageRun{name: v.Name(), url: d.agentURLs[v.Name()], report: verify.Report{Vantage: v.Name(), Host: req.Host},
 					err: fmt.Errorf("it did not return within %s after the operation's timeout ended", d.stragglerGrace())}
 			}
 		}
@@ -157,7 +159,7 @@ func (d *providerData) verifyFrom(ctx context.Context, v vantage.Vantage, req va
 		fields["error"] = err.Error()
 	}
 	tflog.Debug(ctx, "verification finished", fields)
-	return vantageRun{name: name, report: rep, err: err}
+	return vantageRun{name: name, url: d.agentURLs[name], report: rep, err: err}
 }
 
 // mergeRuns merges the vantage points' reports into one: every row, in

@@ -117,14 +117,18 @@ func TestRunsFailureMessageNamesVantages(t *testing.T) {
 			err: context.DeadlineExceeded},
 		{name: "us-east", report: verify.Report{Vantage: "us-east", ResolveError: "lookup turn.example.com: no such host"},
 			err: context.DeadlineExceeded},
-		{name: "ap-south", report: verify.Report{Vantage: "ap-south"}, err: errors.New("agent ap-south refused the token")},
+		{name: "ap-south", url: "https://ap.example.com:8443", report: verify.Report{Vantage: "ap-south"},
+			err: errors.New("agent ap-south refused the token")},
 	}
 	rep, err := mergeRuns(runs)
 	_, detail := outcome{req: req, runs: runs, report: rep, err: err}.message(op)
+	t.Log(detail)
 	for _, want := range []string{
 		`"turn.example.com" did not pass every check from vantage points "eu-west", "us-east" and "ap-south" within the create timeout of 1m0s.`,
 		`turn.example.com did not resolve from vantage point "us-east": lookup turn.example.com: no such host`,
-		`Vantage point "ap-south" failed: agent ap-south refused the token. Nothing from there counts as a pass.`,
+		`Vantage point "ap-south" (https://ap.example.com:8443) failed: agent ap-south refused the token. ` +
+			`Nothing from there counts as a pass.`,
+		"MEDIA_AGENT_TOKEN_AP_SOUTH",
 		`stun/udp turn.example.com (203.0.113.7:3478) from vantage point "eu-west": filtered`,
 		"1 of 2 results passed.",
 	} {
