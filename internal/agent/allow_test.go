@@ -98,7 +98,7 @@ func TestDialGuardRefusesBeforeSending(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	lo := netip.MustParseAddr("127.0.0.1")
-	tcp := probe.TCP(ctx, probe.Target{Host: "h", IP: lo, Port: uint16(ln.Addr().(*net.TCPAddr).Port), Control: guard}, probe.TCPOptions{}) //nolint:forcetypeassert,gosec
+	tcp := probe.TCP(ctx, probe.Target{Host: "h", IP: lo, Port: uint16(ln.Addr().(*net.TCPAddr).Port), Control: guard}, probe.TCPOptions{})         //nolint:forcetypeassert,gosec
 	stun := probe.STUN(ctx, probe.Target{Host: "h", IP: lo, Port: uint16(pc.LocalAddr().(*net.UDPAddr).Port), Control: guard}, probe.STUNOptions{}) //nolint:forcetypeassert,gosec
 	for _, r := range []probe.Result{tcp, stun} {
 		if r.Status == probe.StatusOpen || !strings.Contains(r.Error, "dial guard") {
