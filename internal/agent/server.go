@@ -148,9 +148,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func (s *Server) Drain() { s.drainStop() }
 
 // refuse answers with an ErrorBody and counts the refusal.
-func (s *Server) refuse(w http.ResponseWriter, status int, reason, who, msg string) {
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, reason, who, msg string) {
+	remote := r.RemoteAddr
 	s.metrics.refusals.WithLabelValues(reason).Inc()
-	s.log.Warn("refused", "token", who, "reason", reason, "status", status, "detail", msg)
+	s.log.Warn("refused", "token", who, "remote", remote, "reason", reason, "status", status, "detail", msg)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(agentapi.ErrorBody{Reason: reason, Error: msg})
@@ -159,27 +160,27 @@ func (s *Server) refuse(w http.ResponseWriter, status int, reason, who, msg stri
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		s.refuse(w, http.StatusMethodNotAllowed, agentapi.ReasonMethod, "", "use POST")
+		s.refuse(w, r, http.StatusMethodNotAllowed, agentapi.ReasonMethod, "", "use POST")
 		return
 	}
 	who := s.auth.who(r)
 	if who == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mediaprobe agent"`)
-		s.refuse(w, http.StatusUnauthorized, agentapi.ReasonUnauthorized, "", "a valid bearer token is required")
+		s.refuse(w, r, http.StatusUnauthorized, agentapi.ReasonUnauthorized, "", "a valid bearer token is required")
 		return
 	}
 	if s.drain.Err() != nil {
-		s.refuse(w, http.StatusServiceUnavailable, agentapi.ReasonShuttingDown, who, "the agent is shutting down")
+		s.refuse(w, r, http.StatusServiceUnavailable, agentapi.ReasonShuttingDown, who, "the agent is shutting down")
 		return
 	}
 	req, status, reason, err := s.decode(w, r)
 	if err != nil {
-		s.refuse(w, status, reason, who, err.Error())
+		s.refuse(w, r, status, reason, who, err.Error())
 		return
 	}
 	if !s.acquire(who) {
 		w.Header().Set("Retry-After", strconv.Itoa(DefaultRetryAfterSec))
-		s.refuse(w, http.StatusTooManyRequests, agentapi.ReasonBusy, who,
+		s.refuse(w, r, http.StatusTooManyRequests, agentapi.ReasonBusy, who,
 			fmt.Sprintf("token %s already has %d verifications running, the most allowed at once", who, s.limits.PerToken))
 		return
 	}
@@ -198,18 +199,18 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	addrs, rerr := probe.Resolve(ctx, s.deps.Resolver, req.Host, string(req.IPVersion))
 	if rerr == nil {
 		if len(addrs) > s.limits.MaxAddresses {
-			s.refuse(w, http.StatusBadRequest, agentapi.ReasonLimit, who, fmt.Sprintf(
+			s.refuse(w, r, http.StatusBadRequest, agentapi.ReasonLimit, who, fmt.Sprintf(
 				"%s resolved to %d addresses, more than the %d allowed", req.Host, len(addrs), s.limits.MaxAddresses))
 			return
 		}
 		for _, a := range addrs {
 			if err := s.allow.Check(req.Host, a); err != nil {
-				s.refuse(w, http.StatusForbidden, agentapi.ReasonForbidden, who, err.Error())
+				s.refuse(w, r, http.StatusForbidden, agentapi.ReasonForbidden, who, err.Error())
 				return
 			}
 		}
 	}
-	s.run(ctx, w, who, req, addrs, rerr)
+	s.run(ctx, w, r.RemoteAddr, who, req, addrs, rerr)
 }
 
 // decode reads and checks the request body against the caps.
@@ -315,7 +316,7 @@ func (st *stream) line(l agentapi.Line) {
 }
 
 // run streams the verification and logs and counts its verdict.
-func (s *Server) run(ctx context.Context, w http.ResponseWriter, who string, req vantage.Request, addrs []netip.Addr, rerr error) {
+func (s *Server) run(ctx context.Context, w http.ResponseWriter, remote, who string, req vantage.Request, addrs []netip.Addr, rerr error) {
 	w.Header().Set("Content-Type", agentapi.ContentType)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
@@ -354,11 +355,13 @@ func (s *Server) run(ctx context.Context, w http.ResponseWriter, who string, req
 	case rep.Reachable:
 		verdict = "reachable"
 	}
-	st.line(final)
+	// Count before the final line goes out: a client that has it may read
+	// the metrics next.
 	elapsed := time.Since(start)
 	s.metrics.verifications.WithLabelValues(verdict).Inc()
 	s.metrics.duration.WithLabelValues(verdict).Observe(elapsed.Seconds())
-	s.log.Info("verification", "token", who, "host", req.Host, "checks", len(req.Checks),
+	st.line(final)
+	s.log.Info("verification", "token", who, "remote", remote, "host", req.Host, "checks", len(req.Checks),
 		"addresses", len(addrs), "verdict", verdict, "elapsed", elapsed.Round(time.Millisecond).String())
 }
 

@@ -271,6 +271,8 @@ func TestMetricsAndHealth(t *testing.T) {
 	if _, err := h.remote(t, testToken).Verify(t.Context(), tcpRequest("127.0.0.1", testnet.TCPListener(t)), vantage.Watcher{}); err != nil {
 		t.Fatal(err)
 	}
+	<-h.done // the refused request's handler
+	<-h.done // the run's handler: its in-flight count is released
 	get := func(path string) string {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, h.http.URL+path, nil)
 		resp, err := h.http.Client().Do(req)
