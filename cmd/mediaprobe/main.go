@@ -1,6 +1,7 @@
 // Command mediaprobe is the server-side companion of terraform-provider-media.
 //
 //	mediaprobe respond --udp 3478,10000-10100 --tcp 443,3478 [--ttl 15m]
+//	mediaprobe agent --listen 0.0.0.0:8443 --tls-cert F --tls-key F --allow CIDR|NAME[,...] --token-file F
 //
 // binds a media server's ports and answers STUN on them, so that the
 // provider's media_server_reachability can prove the network path (security
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch name, rest := fs.Arg(0), fs.Args()[1:]; name {
 	case "respond":
 		return runRespond(ctx, rest, stderr)
+	case "agent":
+		return runAgent(ctx, rest, stderr)
 	case "version":
 		printVersion(stdout)
 		return exitOK
@@ -92,6 +95,7 @@ func printUsage(fs *flag.FlagSet) {
 
 Commands:
   respond   bind ports and answer STUN on them until a TTL or a signal
+  agent     serve verifications from here for the provider's remote vantage points
   version   print the version
   help      print this help
 

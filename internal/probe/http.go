@@ -82,7 +82,7 @@ func HTTP(ctx context.Context, t Target, o HTTPOptions) Result {
 	// A fresh Transport per call: no pooled conns between probes, so each
 	// probe measures a real dial, and no goroutines outlive it.
 	addr := r.Address
-	var p progress
+	p := progress{control: t.Control}
 	tr := &http.Transport{
 		Proxy: nil, // never the environment's proxy: we verify this path
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -64,6 +65,17 @@ type Target struct {
 	Host string
 	IP   netip.Addr
 	Port uint16
+	// Control, if set, is the net.Dialer Control of every socket the probe
+	// opens (TCP and UDP, to the target or to a TURN relay): an error
+	// refuses the connection before a packet is sent. A remote agent uses it
+	// to enforce its allowlist at dial time.
+	Control func(network, address string, c syscall.RawConn) error
+}
+
+// dialer returns a net.Dialer that applies t.Control. KeepAlive -1: probe
+// conns are short-lived, so skip the setsockopt calls.
+func (t Target) dialer() net.Dialer {
+	return net.Dialer{KeepAlive: -1, Control: t.Control}
 }
 
 // Address returns "ip:port" (IPv6 in brackets), the string that is dialed.

@@ -63,6 +63,7 @@ func RTMP(ctx context.Context, t Target, o RTMPOptions) Result {
 		conn      net.Conn
 		tlsDetail string
 	)
+	p.control = t.Control
 	start := time.Now()
 	if o.TLS == nil {
 		c, err := p.dialTCP(dctx, r.Address)

@@ -50,6 +50,7 @@ func RTSP(ctx context.Context, t Target, o RTSPOptions) Result {
 		conn net.Conn
 		err  error
 	)
+	p.control = t.Control
 	start := time.Now()
 	if o.TLS {
 		conn, err = p.dialTLS(dctx, r.Address, tlsConfig(t, o.TLSOptions.ServerName, o.TLSOptions.RootCAs, o.TLSOptions.Now, &p))

@@ -71,7 +71,7 @@ func SIP(ctx context.Context, t Target, o SIPOptions) Result {
 	defer cancel()
 	deadline, _ := dctx.Deadline()
 
-	x := sipExchange{r: &r, parent: ctx, ctx: dctx, deadline: deadline}
+	x := sipExchange{r: &r, parent: ctx, ctx: dctx, deadline: deadline, p: progress{control: t.Control}}
 	x.start = time.Now()
 	conn, err := x.dial(t, transport, o.TLSOptions)
 	if err != nil {
@@ -121,7 +121,7 @@ func (x *sipExchange) dial(t Target, transport string, o TLSOptions) (net.Conn, 
 	case "udp":
 		// Connected: ICMP errors reach Read, and replies from elsewhere
 		// never do.
-		d := net.Dialer{KeepAlive: -1}
+		d := t.dialer()
 		return d.DialContext(x.ctx, "udp", x.r.Address)
 	case "tls":
 		return x.p.dialTLS(x.ctx, x.r.Address, tlsConfig(t, o.ServerName, o.RootCAs, o.Now, &x.p))

@@ -50,7 +50,7 @@ func SRT(ctx context.Context, t Target, o SRTOptions) Result {
 		rto = defaultSRTRTO
 	}
 
-	d := net.Dialer{}
+	d := net.Dialer{Control: t.Control}
 	start := time.Now()
 	c, err := d.DialContext(dctx, "udp", r.Address)
 	if err != nil {

@@ -72,7 +72,7 @@ func STUN(ctx context.Context, t Target, o STUNOptions) Result {
 	defer cancel()
 	deadline, _ := dctx.Deadline()
 
-	s := stunExchange{r: &r, parent: ctx, ctx: dctx, start: time.Now(), deadline: deadline}
+	s := stunExchange{r: &r, parent: ctx, ctx: dctx, start: time.Now(), deadline: deadline, tls: progress{control: t.Control}}
 	conn, done := s.dial(t, transport, o.TLS)
 	if done {
 		return r
@@ -121,7 +121,7 @@ type stunExchange struct {
 func (s *stunExchange) dial(t Target, transport string, o TLSOptions) (conn net.Conn, done bool) {
 	r := s.r
 	if transport != "tls" {
-		d := net.Dialer{KeepAlive: -1}
+		d := t.dialer()
 		conn, err := d.DialContext(s.ctx, transport, r.Address)
 		if err != nil {
 			r.fail(s.parent, s.start, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -18,8 +19,7 @@ func TCP(ctx context.Context, t Target, _ TCPOptions) Result {
 	dctx, cancel := withDeadline(ctx)
 	defer cancel()
 
-	// KeepAlive -1: the conn is closed at once, so skip the setsockopt calls.
-	d := net.Dialer{KeepAlive: -1}
+	d := t.dialer()
 	start := time.Now()
 	conn, err := d.DialContext(dctx, "tcp", r.Address)
 	if err != nil {
@@ -35,15 +35,16 @@ func TCP(ctx context.Context, t Target, _ TCPOptions) Result {
 // mute service. Atomic, because http.Transport dials on a goroutine of its
 // own that may outlive a RoundTrip cut short by the deadline.
 type progress struct {
-	connected     atomic.Bool  // the TCP connect completed
-	connectTime   atomic.Int64 // how long it took, a time.Duration: about one round trip
-	handshook     atomic.Bool  // the client finished its TLS handshake
-	certRequested atomic.Bool  // the server asked for a client certificate
+	control       func(network, address string, c syscall.RawConn) error // Target.Control
+	connected     atomic.Bool                                            // the TCP connect completed
+	connectTime   atomic.Int64                                           // how long it took, a time.Duration: about one round trip
+	handshook     atomic.Bool                                            // the client finished its TLS handshake
+	certRequested atomic.Bool                                            // the server asked for a client certificate
 }
 
 // dialTCP connects to addr and notes when the connect completed.
 func (p *progress) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
-	d := net.Dialer{KeepAlive: -1} // the conn is short-lived: skip the setsockopt calls
+	d := net.Dialer{KeepAlive: -1, Control: p.control} // short-lived conn: skip the setsockopt calls
 	begin := time.Now()
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err == nil {

@@ -44,6 +44,7 @@ func TLS(ctx context.Context, t Target, o TLSOptions) Result {
 		state tls.ConnectionState
 		rtt   time.Duration
 	)
+	p.control = t.Control
 	start := time.Now()
 	conn, err := p.dialTLS(dctx, r.Address, tlsConfig(t, o.ServerName, o.RootCAs, o.Now, &p))
 	if err == nil {

@@ -152,7 +152,7 @@ func TURN(ctx context.Context, t Target, o TURNOptions) Result {
 	dctx, cancel := withDeadline(ctx)
 	defer cancel()
 
-	a := &turnAttempt{r: &r, parent: ctx, ctx: dctx, target: t, o: o, start: time.Now()}
+	a := &turnAttempt{r: &r, parent: ctx, ctx: dctx, target: t, o: o, start: time.Now(), tls: progress{control: t.Control}}
 	a.username, a.password = o.Username, o.Password
 	if o.SharedSecret != "" {
 		ttl := o.CredentialTTL

@@ -79,7 +79,7 @@ func (a *turnAttempt) connect(transport string) bool {
 	var err error
 	switch transport {
 	case "udp":
-		d := net.Dialer{}
+		d := net.Dialer{Control: a.target.Control}
 		if a.conn, err = d.DialContext(a.ctx, "udp", r.Address); err != nil {
 			r.fail(a.parent, a.start, err)
 			return false

@@ -36,7 +36,7 @@ func (a *turnAttempt) relayCheck(relay net.PacketConn) (Result, bool) {
 			"(no datagram was sent there); behind NAT, set coturn's external-ip", CauseRelayPrefix, relayed)
 		return a.wrong(cause, errors.New("turn: "+cause)), true
 	}
-	d := net.Dialer{}
+	d := net.Dialer{Control: a.target.Control}
 	peer, err := d.DialContext(a.ctx, "udp", relayed.String())
 	if err != nil {
 		return a.relayFailed(CauseRelayPrefix+"cannot open the peer socket", err), true

@@ -24,6 +24,11 @@ type Request struct {
 	IPVersion verify.IPVersion `json:"ip_version"`
 	Checks    []check.Spec     `json:"checks"`
 	Policy    verify.Policy    `json:"policy"`
+	// Timeout is how long a remote vantage point may run the request: the
+	// caller's deadline, carried over the wire (an agent also clamps it to
+	// its own maximum). 0 means the agent's default. Local ignores it: its
+	// deadline is ctx's.
+	Timeout time.Duration `json:"timeout_ns,omitempty"`
 }
 
 // Vantage is one place to verify from.

@@ -65,7 +65,7 @@ func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 	for ci, c := range p.Checks {
 		for _, a := range addrs {
 			for _, port := range c.Ports {
-				r.units = append(r.units, &unit{check: ci, target: probe.Target{Host: p.Host, IP: a, Port: port}})
+				r.units = append(r.units, &unit{check: ci, target: probe.Target{Host: p.Host, IP: a, Port: port, Control: d.Control}})
 			}
 		}
 	}

@@ -6,6 +6,7 @@
 package verify
 
 import (
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -96,6 +97,10 @@ type Deps struct {
 	// and must return quickly.
 	Progress      func(Report)
 	ProgressEvery time.Duration
+	// Control, if set, becomes every probe.Target's Control: it vets each
+	// socket a probe opens before a packet is sent (a remote agent's
+	// allowlist, enforced at dial time).
+	Control func(network, address string, c syscall.RawConn) error
 }
 
 // DefaultProgressEvery is how often Deps.Progress is called by default.

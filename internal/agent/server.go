@@ -1,0 +1,389 @@
+// Package agent is the server side of `mediaprobe agent`: an http.Handler
+// that runs a whole verification (vantage.Request) with the same engine and
+// probes as the provider's local vantage, for authenticated callers and
+// only against allowed targets, and streams the report back (see
+// agentapi for the wire format). The provider never imports this package:
+// it holds the Prometheus metrics.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mediareach/terraform-provider-media/internal/agent/agentapi"
+	"github.com/mediareach/terraform-provider-media/internal/probe"
+	"github.com/mediareach/terraform-provider-media/internal/vantage"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
+)
+
+// Default per-request caps; Limits' zero fields take them.
+const (
+	DefaultMaxChecks     = 32
+	DefaultMaxPorts      = 1024 // ports over all checks, before resolution
+	DefaultMaxAddresses  = 16   // resolved addresses of the target
+	DefaultMaxTimeout    = 10 * time.Minute
+	DefaultTimeout       = 2 * time.Minute // a request without timeout_ns
+	DefaultPerToken      = 4               // runs at once per token
+	DefaultMaxProbeRate  = 500             // attempt starts per second against one host
+	DefaultRetryAfterSec = 5
+)
+
+// Limits are the per-request and per-token caps.
+type Limits struct {
+	MaxChecks    int
+	MaxPorts     int
+	MaxAddresses int
+	// MaxTimeout clamps a request's timeout; Timeout is used when it has none.
+	MaxTimeout time.Duration
+	Timeout    time.Duration
+	// PerToken caps the runs one token has at once; beyond it, 429.
+	PerToken int
+	// MaxProbeRate caps (and is the default of) Policy.MaxProbeRate.
+	MaxProbeRate float64
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxChecks, DefaultMaxChecks)
+	def(&l.MaxPorts, DefaultMaxPorts)
+	def(&l.MaxAddresses, DefaultMaxAddresses)
+	def(&l.PerToken, DefaultPerToken)
+	if l.MaxTimeout <= 0 {
+		l.MaxTimeout = DefaultMaxTimeout
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = min(DefaultTimeout, l.MaxTimeout)
+	}
+	if l.MaxProbeRate <= 0 {
+		l.MaxProbeRate = DefaultMaxProbeRate
+	}
+	return l
+}
+
+// Config builds a Server.
+type Config struct {
+	// Name is the agent's vantage name, for reports and logs.
+	Name   string
+	Tokens []Token
+	Allow  *Allowlist
+	Limits Limits
+	Log    hclog.Logger // nil: no logs
+	// Deps are the engine's deps for every run: Clock, Limit, Rates and
+	// ProgressEvery are shared; Resolver does the one lookup per request
+	// (nil: net.DefaultResolver). Observer, Progress and Control are set
+	// per run.
+	Deps verify.Deps
+}
+
+// Server is the agent's http.Handler.
+type Server struct {
+	name    string
+	auth    *authenticator
+	allow   *Allowlist
+	limits  Limits
+	log     hclog.Logger
+	deps    verify.Deps
+	metrics *metrics
+	mux     *http.ServeMux
+
+	mu      sync.Mutex
+	running map[string]int // runs per token name
+
+	drain     context.Context // ends every run (Drain)
+	drainStop context.CancelFunc
+}
+
+// New checks cfg and builds the server. It refuses an empty allowlist or
+// token list: an agent is deny by default.
+func New(cfg Config) (*Server, error) {
+	if cfg.Allow == nil || len(cfg.Allow.entries) == 0 {
+		return nil, errors.New("agent: no allowlist: give the CIDRs or host names the agent may probe")
+	}
+	if len(cfg.Tokens) == 0 {
+		return nil, errors.New("agent: no token: give a token file")
+	}
+	if cfg.Name == "" {
+		cfg.Name = "agent"
+	}
+	if cfg.Log == nil {
+		cfg.Log = hclog.NewNullLogger()
+	}
+	s := &Server{
+		name: cfg.Name, auth: newAuthenticator(cfg.Tokens), allow: cfg.Allow,
+		limits: cfg.Limits.withDefaults(), log: cfg.Log, deps: cfg.Deps,
+		metrics: newMetrics(), running: map[string]int{},
+	}
+	s.drain, s.drainStop = context.WithCancel(context.Background())
+	mux := http.NewServeMux()
+	mux.HandleFunc(agentapi.VerifyPath, s.verify)
+	mux.HandleFunc(agentapi.HealthPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle(agentapi.MetricsPath, promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	s.mux = mux
+	return s, nil
+}
+
+// ServeHTTP serves the agent's endpoints.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Drain ends every run now and refuses new ones: each in-flight client gets
+// its partial report. Call it before http.Server.Shutdown.
+func (s *Server) Drain() { s.drainStop() }
+
+// refuse answers with an ErrorBody and counts the refusal.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, reason, who, msg string) {
+	remote := r.RemoteAddr
+	s.metrics.refusals.WithLabelValues(reason).Inc()
+	s.log.Warn("refused", "token", who, "remote", remote, "reason", reason, "status", status, "detail", msg)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(agentapi.ErrorBody{Reason: reason, Error: msg})
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		s.refuse(w, r, http.StatusMethodNotAllowed, agentapi.ReasonMethod, "", "use POST")
+		return
+	}
+	who := s.auth.who(r)
+	if who == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mediaprobe agent"`)
+		s.refuse(w, r, http.StatusUnauthorized, agentapi.ReasonUnauthorized, "", "a valid bearer token is required")
+		return
+	}
+	if s.drain.Err() != nil {
+		s.refuse(w, r, http.StatusServiceUnavailable, agentapi.ReasonShuttingDown, who, "the agent is shutting down")
+		return
+	}
+	req, status, reason, err := s.decode(w, r)
+	if err != nil {
+		s.refuse(w, r, status, reason, who, err.Error())
+		return
+	}
+	if !s.acquire(who) {
+		w.Header().Set("Retry-After", strconv.Itoa(DefaultRetryAfterSec))
+		s.refuse(w, r, http.StatusTooManyRequests, agentapi.ReasonBusy, who,
+			fmt.Sprintf("token %s already has %d verifications running, the most allowed at once", who, s.limits.PerToken))
+		return
+	}
+	defer s.release(who)
+
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = s.limits.Timeout
+	}
+	timeout = min(timeout, s.limits.MaxTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	stop := context.AfterFunc(s.drain, cancel)
+	defer stop()
+
+	addrs, rerr := probe.Resolve(ctx, s.deps.Resolver, req.Host, string(req.IPVersion))
+	if rerr == nil {
+		if len(addrs) > s.limits.MaxAddresses {
+			s.refuse(w, r, http.StatusBadRequest, agentapi.ReasonLimit, who, fmt.Sprintf(
+				"%s resolved to %d addresses, more than the %d allowed", req.Host, len(addrs), s.limits.MaxAddresses))
+			return
+		}
+		for _, a := range addrs {
+			if err := s.allow.Check(req.Host, a); err != nil {
+				s.refuse(w, r, http.StatusForbidden, agentapi.ReasonForbidden, who, err.Error())
+				return
+			}
+		}
+	}
+	s.run(ctx, w, r.RemoteAddr, who, req, addrs, rerr)
+}
+
+// decode reads and checks the request body against the caps.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request) (vantage.Request, int, string, error) {
+	var req vantage.Request
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, agentapi.MaxRequestBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		if _, big := errors.AsType[*http.MaxBytesError](err); big {
+			return req, http.StatusRequestEntityTooLarge, agentapi.ReasonTooLarge,
+				fmt.Errorf("the request is over %d bytes", agentapi.MaxRequestBytes)
+		}
+		return req, http.StatusBadRequest, agentapi.ReasonBadRequest, fmt.Errorf("not a verify request: %w", err)
+	}
+	if dec.More() {
+		return req, http.StatusBadRequest, agentapi.ReasonBadRequest, errors.New("not a verify request: data after the JSON object")
+	}
+	if req.Host == "" {
+		return req, http.StatusBadRequest, agentapi.ReasonBadRequest, errors.New("no host")
+	}
+	if len(req.Checks) == 0 {
+		return req, http.StatusBadRequest, agentapi.ReasonBadRequest, errors.New("no checks")
+	}
+	if len(req.Checks) > s.limits.MaxChecks {
+		return req, http.StatusBadRequest, agentapi.ReasonLimit,
+			fmt.Errorf("%d checks, more than the %d allowed per request", len(req.Checks), s.limits.MaxChecks)
+	}
+	if _, err := req.Plan(time.Now); err != nil {
+		return req, http.StatusBadRequest, agentapi.ReasonBadRequest, err
+	}
+	ports := 0
+	for i, c := range req.Checks {
+		ps, err := c.Ports()
+		if err != nil {
+			return req, http.StatusBadRequest, agentapi.ReasonBadRequest, fmt.Errorf("check %d: %w", i, err)
+		}
+		ports += len(ps)
+	}
+	if ports > s.limits.MaxPorts {
+		return req, http.StatusBadRequest, agentapi.ReasonLimit,
+			fmt.Errorf("%d ports in all, more than the %d allowed per request", ports, s.limits.MaxPorts)
+	}
+	if req.Timeout < 0 || req.Policy.Interval < 0 || req.Policy.AttemptTimeout < 0 || req.Policy.MaxProbeRate < 0 {
+		return req, http.StatusBadRequest, agentapi.ReasonBadRequest, errors.New("negative timeout, interval or rate")
+	}
+	if req.Policy.MaxProbeRate == 0 || req.Policy.MaxProbeRate > s.limits.MaxProbeRate {
+		req.Policy.MaxProbeRate = s.limits.MaxProbeRate
+	}
+	return req, 0, "", nil
+}
+
+func (s *Server) acquire(who string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running[who] >= s.limits.PerToken {
+		return false
+	}
+	s.running[who]++
+	s.metrics.inFlight.Inc()
+	return true
+}
+
+func (s *Server) release(who string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running[who]--; s.running[who] <= 0 {
+		delete(s.running, who)
+	}
+	s.metrics.inFlight.Dec()
+}
+
+// fixedResolver answers with the addresses already checked, so the engine
+// never looks the host up again.
+type fixedResolver []netip.Addr
+
+func (f fixedResolver) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, a := range f {
+		if network == "ip" || (network == "ip4") == a.Is4() {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	return out, nil
+}
+
+// stream writes NDJSON lines, flushing each.
+type stream struct {
+	mu  sync.Mutex
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	enc *json.Encoder
+}
+
+func (st *stream) line(l agentapi.Line) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.enc.Encode(l) == nil {
+		_ = st.rc.Flush()
+	}
+}
+
+// run streams the verification and logs and counts its verdict.
+func (s *Server) run(ctx context.Context, w http.ResponseWriter, remote, who string, req vantage.Request, addrs []netip.Addr, rerr error) {
+	w.Header().Set("Content-Type", agentapi.ContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	st := &stream{w: w, rc: http.NewResponseController(w), enc: json.NewEncoder(w)}
+	st.rc.Flush() //nolint:errcheck // the first write reports a gone client
+
+	start := time.Now()
+	var (
+		rep verify.Report
+		err error
+	)
+	if rerr != nil {
+		// The lookup failed: say so as the engine would, without retrying.
+		rep = verify.Report{Vantage: s.name, Host: req.Host, ResolveError: rerr.Error(), ResolveCode: probe.CodeLookupFailed}
+		if _, unusable := errors.AsType[*probe.AddressError](rerr); unusable {
+			rep.ResolveCode = verify.CodeUnusableAddress
+		}
+	} else {
+		d := s.deps
+		d.Resolver = fixedResolver(addrs)
+		d.Control = s.allow.guard(addrs)
+		l := namedLocal{name: s.name, local: vantage.Local{Deps: d}}
+		rep, err = l.Verify(ctx, req, vantage.Watcher{
+			Observer: s.metrics,
+			Progress: func(p verify.Report) { st.line(agentapi.Line{Type: agentapi.LineProgress, Report: &p}) },
+		})
+	}
+	final := agentapi.Line{Type: agentapi.LineReport, Report: &rep}
+	verdict := "unreachable"
+	switch {
+	case rerr != nil:
+		verdict = "unresolved"
+	case err != nil:
+		verdict = "stopped"
+		final.Error = err.Error()
+	case rep.Reachable:
+		verdict = "reachable"
+	}
+	// Count before the final line goes out: a client that has it may read
+	// the metrics next.
+	elapsed := time.Since(start)
+	s.metrics.verifications.WithLabelValues(verdict).Inc()
+	s.metrics.duration.WithLabelValues(verdict).Observe(elapsed.Seconds())
+	st.line(final)
+	s.log.Info("verification", "token", who, "remote", remote, "host", req.Host, "checks", len(req.Checks),
+		"addresses", len(addrs), "verdict", verdict, "elapsed", elapsed.Round(time.Millisecond).String())
+}
+
+// namedLocal is vantage.Local with the agent's name on the report.
+type namedLocal struct {
+	name  string
+	local vantage.Local
+}
+
+func (n namedLocal) Verify(ctx context.Context, req vantage.Request, w vantage.Watcher) (verify.Report, error) {
+	if w.Progress != nil {
+		progress := w.Progress
+		w.Progress = func(rep verify.Report) { progress(rename(rep, n.name)) }
+	}
+	rep, err := n.local.Verify(ctx, req, w)
+	return rename(rep, n.name), err
+}
+
+func rename(rep verify.Report, name string) verify.Report {
+	rep.Vantage = name
+	for i := range rep.Results {
+		rep.Results[i].Vantage = name
+	}
+	return rep
+}
