@@ -87,7 +87,7 @@ type providerModel struct {
 // such as an injected clock.
 func New(version string, opts ...Option) func() provider.Provider {
 	return func() provider.Provider {
-		p := &mediaProvider{version: version}
+		p := &mediaProvider{version: version, newRemote: agentRemote}
 		for _, o := range opts {
 			o(p)
 		}

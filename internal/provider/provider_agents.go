@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mediareach/terraform-provider-media/internal/agent/agentapi"
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
 	"github.com/mediareach/terraform-provider-media/internal/vantage"
 )
@@ -30,9 +31,14 @@ type agentConfig struct {
 type RemoteFactory func(agentConfig) (vantage.Vantage, error)
 
 // WithRemoteFactory makes the provider build each configured agent's
-// vantage point with f. Without it, configuring an agent is an error.
+// vantage point with f instead of agentRemote (tests inject fakes).
 func WithRemoteFactory(f RemoteFactory) Option {
 	return func(p *mediaProvider) { p.newRemote = f }
+}
+
+// agentRemote is the vantage point of a real `mediaprobe agent`.
+func agentRemote(a agentConfig) (vantage.Vantage, error) {
+	return agentapi.NewRemote(agentapi.RemoteOptions{Name: a.Name, URL: a.URL, Token: a.Token, CACertPEM: a.CACertPEM})
 }
 
 // agentModel is one element of the provider's agents.
@@ -154,12 +160,6 @@ func agentConfigs(ctx context.Context, l types.List, getenv func(string) string,
 // order.
 func (p *mediaProvider) remoteVantages(agents []agentConfig, diags *diag.Diagnostics) []vantage.Vantage {
 	if len(agents) == 0 {
-		return nil
-	}
-	if p.newRemote == nil {
-		diags.AddAttributeError(path.Root("agents"), "Agents not supported by this build",
-			"This build of the provider cannot verify through agents. Remove agents from the provider block, or "+
-				"use a release that supports them.")
 		return nil
 	}
 	out := make([]vantage.Vantage, 0, len(agents))

@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/mediareach/terraform-provider-media/internal/agent"
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
+)
+
+// realAgent serves a `mediaprobe agent` on loopback (plain HTTP, which the
+// client allows only there) that lets token "ci-secret" probe allow.
+func realAgent(t *testing.T, allow ...string) string {
+	t.Helper()
+	list, err := agent.ParseAllowlist(allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := agent.New(agent.Config{Name: "outside", Tokens: []agent.Token{{Name: "ci", Secret: "ci-secret"}}, Allow: list})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Drain()
+		ts.Close()
+	})
+	return ts.URL
+}
+
+func agentProvider(url, token string) string {
+	return fmt.Sprintf(`
+provider "media" {
+  agents = [{ name = "outside", url = %q, token = %q }]
+}
+`, url, token)
+}
+
+// Through a real agent: the default vantage points are the agents, rows say
+// where they were probed from, and "local" can be added beside it.
+func TestAccReachability_throughAgent(t *testing.T) {
+	t.Parallel()
+	url := realAgent(t, "127.0.0.1/32")
+	port := testnet.TCPListener(t)
+	checks := checksHCL(hclCheck{"protocol": "tcp", "port": port})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: agentProvider(url, "ci-secret") + resourceConfig("127.0.0.1", checks, fast...),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(resName, tfjsonpath.New("results"), knownvalue.ListSizeExact(1)),
+					statecheck.ExpectKnownValue(resName, result(0), knownvalue.ObjectPartial(map[string]knownvalue.Check{
+						"vantage": knownvalue.StringExact("outside"), "status": knownvalue.StringExact("open"),
+					})),
+				},
+			},
+			{
+				Config: agentProvider(url, "ci-secret") + resourceConfig("127.0.0.1", checks,
+					append(fast, `vantage_points = ["outside", "local"]`)...),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(resName, result(0).AtMapKey("vantage"), knownvalue.StringExact("outside")),
+					statecheck.ExpectKnownValue(resName, result(1).AtMapKey("vantage"), knownvalue.StringExact("local")),
+				},
+			},
+		},
+	})
+}
+
+// An agent that refuses the token, or the target, fails the apply naming
+// the agent and what it said; nothing passes for it.
+func TestAccReachability_agentRefuses(t *testing.T) {
+	t.Parallel()
+	url := realAgent(t, "198.51.100.0/24")
+	checks := checksHCL(hclCheck{"protocol": "tcp", "port": testnet.TCPListener(t)})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      agentProvider(url, "wrong") + resourceConfig("127.0.0.1", checks, fast...),
+				ExpectError: regexp.MustCompile(`(?s)Vantage point "outside".*refused the token`),
+			},
+			{
+				Config:      agentProvider(url, "ci-secret") + resourceConfig("127.0.0.1", checks, fast...),
+				ExpectError: regexp.MustCompile(`(?s)Vantage point "outside".*127\.0\.0\.1`),
+			},
+		},
+	})
+}
