@@ -202,7 +202,9 @@ func serveAgent(ctx context.Context, cfg agentConfig, log hclog.Logger) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	err = hs.Shutdown(sctx)
-	<-errc
+	if serr := <-errc; err == nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = serr // Serve failed rather than being shut down
+	}
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -132,7 +132,8 @@ func errorBody(t *testing.T, resp *http.Response) agentapi.ErrorBody {
 // closedPort returns a loopback TCP port with nothing listening.
 func closedPort(t *testing.T) uint16 {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,11 +149,12 @@ func progressOnce() (func(verify.Report), <-chan struct{}) {
 	return func(verify.Report) { once.Do(func() { close(ch) }) }, ch
 }
 
-func waitDone(t *testing.T, ch <-chan struct{}, what string) {
+// waitProgress waits for the first progress line.
+func waitProgress(t *testing.T, ch <-chan struct{}) {
 	t.Helper()
 	select {
 	case <-ch:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
+		t.Fatal("timed out waiting for a progress line")
 	}
 }

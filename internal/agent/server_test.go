@@ -135,7 +135,7 @@ func TestProgressStreamsAndTimeoutEndsRun(t *testing.T) {
 	req.Timeout = 300 * time.Millisecond
 	progress, got := progressOnce()
 	rep, err := h.remote(t, testToken).Verify(t.Context(), req, vantage.Watcher{Progress: progress})
-	waitDone(t, got, "a progress line")
+	waitProgress(t, got)
 	if err == nil || rep.Reachable {
 		t.Fatalf("Verify = %v, %+v; want an unreachable report and the run's error", err, rep)
 	}
@@ -155,7 +155,7 @@ func TestClientCancelCancelsRun(t *testing.T) {
 		_, err := h.remote(t, testToken).Verify(ctx, req, vantage.Watcher{Progress: progress})
 		errc <- err
 	}()
-	waitDone(t, got, "a progress line")
+	waitProgress(t, got)
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("Verify after cancel = %v, want context.Canceled", err)
@@ -184,7 +184,7 @@ func TestDrainEndsRunsWithPartialReport(t *testing.T) {
 		rep, err := h.remote(t, testToken).Verify(t.Context(), req, vantage.Watcher{Progress: progress})
 		ac <- answer{rep, err}
 	}()
-	waitDone(t, got, "a progress line")
+	waitProgress(t, got)
 	h.srv.Drain()
 	a := <-ac
 	if a.err == nil || len(a.rep.Results) != 1 || a.rep.Results[0].Attempts == 0 {
@@ -209,7 +209,7 @@ func TestPerTokenConcurrency(t *testing.T) {
 		_, err := h.remote(t, testToken).Verify(ctx, req, vantage.Watcher{Progress: progress})
 		errc <- err
 	}()
-	waitDone(t, got, "a progress line")
+	waitProgress(t, got)
 
 	resp := h.post(t, testToken, mustJSON(t, req))
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
@@ -225,7 +225,9 @@ func TestPerTokenConcurrency(t *testing.T) {
 		t.Errorf("another token's run: %v", err)
 	}
 	cancel()
-	<-errc
+	if err := <-errc; err == nil {
+		t.Error("the first run, cancelled by its client, reported no error")
+	}
 }
 
 func TestRequestCaps(t *testing.T) {

@@ -2,8 +2,6 @@ package agentapi
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -11,7 +9,10 @@ import (
 // TestNoPrometheusOutsideAgent: the provider binary and this package must
 // not link client_golang (its init cost and globals stay in the agent).
 func TestNoPrometheusOutsideAgent(t *testing.T) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH: " + err.Error())
+	}
 	for _, pkg := range []string{
 		"github.com/mediareach/terraform-provider-media",
 		"github.com/mediareach/terraform-provider-media/internal/agent/agentapi",
