@@ -39,7 +39,7 @@ var fmtOnlyExamples = map[string]string{
 // function call); the run with the newest Terraform checks them.
 var newerTerraformExamples = map[string]string{
 	"examples/ephemeral-resources/media_turn_credentials": "1.10.0", // an ephemeral block
-	"examples/functions/turn_credentials":                 "1.8.0",  // a provider-defined function
+	"examples/functions/turn_credentials":                 "1.10.0", // plantimestamp() in a provider-defined function's arguments
 	"examples/guides/coturn":                              "1.11.0", // an ephemeral variable fed to write-only arguments
 }
 

@@ -5,8 +5,8 @@
 # each from TF_CACHE_DIR/tf-<version>/terraform, built there with
 # `go install github.com/hashicorp/terraform@v<version>` when missing (4 to 9
 # minutes each on a cold Go build cache; releases after 1.8.5 carry replace
-# directives that `go install` refuses), and then TERRAFORM, the one on PATH,
-# unless its version is already in the list. Each run sets
+# directives that `go install` refuses), and then TERRAFORM, the one on PATH
+# (empty: none), unless its version is already in the list. Each run sets
 # TF_ACC_TERRAFORM_PATH; the rest of the environment (TF_ACC, the empty CLI
 # configuration, ...) comes from the GNUmakefile's TEST_ENV.
 #
