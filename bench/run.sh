@@ -21,7 +21,7 @@ if [[ "${BENCH_APPLY:-1}" == 0 ]]; then
 fi
 
 terraform=${TERRAFORM:-$(command -v terraform || true)}
-cached="${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-media/bin/terraform"
+cached="${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-media/tf-1.8.5/terraform"
 if [[ -z "$terraform" && -x "$cached" ]]; then
 	terraform=$cached
 fi

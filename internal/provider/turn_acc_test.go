@@ -103,6 +103,33 @@ func TestAccReachability_turnWriteOnlyPasswordNotInState(t *testing.T) {
 	})
 }
 
+// Terraform before 1.11 loads the schema, write-only attributes and all,
+// and takes a write-only argument for a plain one: the framework refuses it
+// at validation, before any probe, so it never reaches state there either.
+func TestAccReachability_turnWriteOnlyPasswordNeedsTerraform1_11(t *testing.T) {
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipWithWriteOnly{}},
+		Steps: []resource.TestStep{{
+			Config: resourceConfig("127.0.0.1", checksHCL(
+				hclCheck{"protocol": "turn", "port": 3478, "username": "alice", "password_wo": "wo-pass"},
+			), fast...),
+			ExpectError: errorContaining("Write-only attributes are only supported in Terraform 1.11 and later."),
+		}},
+	})
+}
+
+// skipWithWriteOnly skips a test on Terraform 1.11 and later, which support
+// write-only arguments ("-dev" builds count as their release).
+type skipWithWriteOnly struct{}
+
+func (skipWithWriteOnly) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	if !req.TerraformVersion.Core().LessThan(tfversion.Version1_11_0) {
+		resp.Skip = fmt.Sprintf("Terraform %s supports write-only arguments", req.TerraformVersion)
+	}
+}
+
 // stateLacks fails when s appears anywhere in the state.
 func stateLacks(s string) statecheck.StateCheck { return stateLacksCheck{s} }
 

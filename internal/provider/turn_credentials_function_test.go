@@ -125,10 +125,9 @@ func TestTURNCredentialsFunction_errors(t *testing.T) {
 }
 
 // Real terraform calls the function: a bad argument is an error that names
-// it, the known vector comes out in an output, a sensitive secret makes the
-// result sensitive, and an expiry from plantimestamp() is the same at plan
-// and apply. The error steps come first: the destroy after the last step
-// uses its configuration.
+// it, the known vector comes out in an output, and a sensitive secret makes
+// the result sensitive. The error steps come first: the destroy after the
+// last step uses its configuration.
 func TestAccTURNCredentialsFunction(t *testing.T) {
 	t.Parallel()
 	resource.UnitTest(t, resource.TestCase{
@@ -181,6 +180,22 @@ output "creds" {
 					})),
 				},
 			},
+		},
+	})
+}
+
+// An expiry from plantimestamp() is the same at plan and apply.
+//
+// Terraform 1.8 and 1.9 evaluate plantimestamp() as 0001-01-01T00:00:00Z
+// while validating (hashicorp/terraform#35898; 1.10 makes it unknown there),
+// so the function refuses that expiry before the plan starts: this use needs
+// Terraform 1.10.
+func TestAccTURNCredentialsFunctionPlanTimestamp(t *testing.T) {
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
 			{
 				// The apply re-runs the function and fails if the result
 				// differs from the plan's; plantimestamp() keeps it the same.
