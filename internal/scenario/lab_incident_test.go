@@ -27,6 +27,11 @@ const labChecks = `[
 // media_server_reachability per server (extra lines added to each) and a
 // "rotation" terraform_data that depends on it, as a load balancer entry would.
 func labConfig(l *lab, servers []labServer, extra ...string) string {
+	return labConfigToken(l, labToken, servers, extra...)
+}
+
+// labConfigToken is labConfig with the agent token given.
+func labConfigToken(l *lab, token string, servers []labServer, extra ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `terraform {
   required_providers {
@@ -37,7 +42,7 @@ func labConfig(l *lab, servers []labServer, extra ...string) string {
 provider "media" {
   agents = [{ name = %q, url = %q, token = %q, ca_cert_pem = %q }]
 }
-`, labAgentName, l.AgentURL(), labToken, string(l.AgentCAPEM))
+`, labAgentName, l.AgentURL(), token, string(l.AgentCAPEM))
 	for _, s := range servers {
 		id := strings.ReplaceAll(s.Name, "-", "_")
 		fmt.Fprintf(&b, `
@@ -116,6 +121,13 @@ func TestLabIncident(t *testing.T) {
 				t.Errorf("state holds %s, which must not be created", addr)
 			}
 		}
+		for _, s := range labServers {
+			n := l.FromAgent(t, l.Servers[s.Name])
+			t.Logf("%s: %d packets from the agent", s.Name, n)
+			if n == 0 {
+				t.Errorf("%s counted no packet from the agent, which probed it", s.Name)
+			}
+		}
 	})
 
 	t.Run("from inside the vpc", func(t *testing.T) {
@@ -133,6 +145,37 @@ func TestLabIncident(t *testing.T) {
 		}
 		if !regexp.MustCompile(`reached 198\.51\.100\.13 from ` + regexp.QuoteMeta(labRunnerAddr)).MatchString(flat) {
 			t.Errorf("the warning does not say the runner reached 198.51.100.13 from %s:\n%s", labRunnerAddr, run.Out)
+		}
+	})
+	t.Run("wrong token", func(t *testing.T) {
+		dir := writeLabConfig(t, labConfigToken(l, "not-the-lab-token-0123456789", labServers[:1]))
+		run := l.Terraform(t, dir, labApplyTimeout, "apply", "-auto-approve", "-input=false", "-no-color")
+		t.Logf("apply error:\n%s", errorPart(run.Out))
+		if run.Err == nil {
+			t.Fatalf("terraform apply succeeded with a wrong token:\n%s", run.Out)
+		}
+		if !regexp.MustCompile(`Vantage point "` + labAgentName + `".*refused the token \(401\)`).MatchString(oneLine(run.Out)) {
+			t.Errorf("apply error does not say agent %q refused the token:\n%s", labAgentName, run.Out)
+		}
+		if strings.Contains(run.Out, "not-the-lab-token") {
+			t.Errorf("the token appears in terraform's output:\n%s", run.Out)
+		}
+	})
+
+	t.Run("target outside the allowlist", func(t *testing.T) {
+		bystander := labServer{Name: "bystander", Addr: labBystander}
+		dir := writeLabConfig(t, labConfig(l, []labServer{bystander}))
+		run := l.Terraform(t, dir, labApplyTimeout, "apply", "-auto-approve", "-input=false", "-no-color")
+		t.Logf("apply error:\n%s", errorPart(run.Out))
+		if run.Err == nil {
+			t.Fatalf("terraform apply succeeded for a target outside the allowlist:\n%s", run.Out)
+		}
+		if !regexp.MustCompile(`Vantage point "` + labAgentName + `".*refused the target \(403\).*` +
+			regexp.QuoteMeta(labBystander)).MatchString(oneLine(run.Out)) {
+			t.Errorf("apply error does not say agent %q refused %s:\n%s", labAgentName, labBystander, run.Out)
+		}
+		if n := l.FromAgent(t, l.Bystander); n != 0 {
+			t.Errorf("%d packets from the agent reached %s, outside its allowlist", n, labBystander)
 		}
 	})
 	t.Logf("lab total %s", time.Since(start).Round(time.Millisecond))

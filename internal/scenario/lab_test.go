@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +37,9 @@ const (
 	labAgentPort  = "8443"
 	labAgentName  = "internet"
 	labToken      = "lab-secret-0123456789abcdef"
+	// labBystander is a host on the servers' network that the agent's
+	// allowlist leaves out; it runs nothing and counts what reaches it.
+	labBystander = "198.51.100.14"
 	// labStartTimeout bounds the wait for a started process to say it listens.
 	labStartTimeout = 10 * time.Second
 )
@@ -58,6 +63,7 @@ var labServers = []labServer{
 type lab struct {
 	Internet, VPC, Router string
 	Servers               map[string]string // server name -> namespace
+	Bystander             string            // namespace of labBystander
 	Bin                   labBinaries
 	AgentCAPEM            []byte
 }
@@ -134,13 +140,40 @@ func newLab(t *testing.T) *lab {
 		dev := fmt.Sprintf("r-m%d", i+1)
 		labLink(t, l.Router, dev, "", ns, s.Addr+"/24", "198.51.100.1")
 		nsRun(t, l.Router, nil, "ip", "link", "set", dev, "master", "br0")
-		rules := append([]string{"ip saddr 10.0.0.0/8 accept"}, s.Rules...)
-		nsRun(t, ns, strings.NewReader(ruleset(rules)), "nft", "-f", "-")
+		nsRun(t, ns, strings.NewReader(ruleset(labRules(s.Rules))), "nft", "-f", "-")
 		labStart(t, ns, bin.Mediaprobe, "respond", "--listen", s.Addr, "--tcp", "443,3478",
 			"--udp", "3478,10000-10019", "--ttl", "5m")
 	}
+	l.Bystander = base + "-by"
+	addNetns(t, l.Bystander)
+	labLink(t, l.Router, "r-by", "", l.Bystander, labBystander+"/24", "198.51.100.1")
+	nsRun(t, l.Router, nil, "ip", "link", "set", "r-by", "master", "br0")
+	nsRun(t, l.Bystander, strings.NewReader(ruleset(labRules(nil))), "nft", "-f", "-")
 	l.startAgent(t)
 	return l
+}
+
+// labRules is a server's security group: count what comes from the agent,
+// accept everything from the VPC, then rules.
+func labRules(rules []string) []string {
+	return append([]string{"ip saddr " + labAgentAddr + " counter", "ip saddr 10.0.0.0/8 accept"}, rules...)
+}
+
+var counterRE = regexp.MustCompile(`ip saddr ` + regexp.QuoteMeta(labAgentAddr) + ` counter packets (\d+)`)
+
+// FromAgent is how many packets from the agent reached ns's firewall.
+func (l *lab) FromAgent(t *testing.T, ns string) int {
+	t.Helper()
+	out := nsRun(t, ns, nil, "nft", "list", "chain", "inet", "filter", "input")
+	m := counterRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no agent counter in %s:\n%s", ns, out)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // labLink joins router and host with a veth pair: the router end gets
@@ -160,7 +193,7 @@ func labLink(t *testing.T, router, dev, routerAddr, host, hostAddr, gw string) {
 }
 
 // startAgent runs `mediaprobe agent` on the internet host over HTTPS, with a
-// certificate for its address, token labToken, allowed 198.51.100.0/24.
+// certificate for its address, token labToken, allowed labAllow.
 func (l *lab) startAgent(t *testing.T) {
 	t.Helper()
 	dir := t.TempDir()
@@ -174,7 +207,16 @@ func (l *lab) startAgent(t *testing.T) {
 	}
 	labStart(t, l.Internet, l.Bin.Mediaprobe, "agent", "--listen", labAgentAddr+":"+labAgentPort,
 		"--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem"),
-		"--allow", "198.51.100.0/24", "--token-file", filepath.Join(dir, "tokens"), "--name", labAgentName)
+		"--allow", labAllow(), "--token-file", filepath.Join(dir, "tokens"), "--name", labAgentName)
+}
+
+// labAllow is the agent's allowlist: the three servers, not the bystander.
+func labAllow() string {
+	var ips []string
+	for _, s := range labServers {
+		ips = append(ips, s.Addr)
+	}
+	return strings.Join(ips, ",")
 }
 
 // AgentURL is the agent's address as the provider dials it.
