@@ -12,6 +12,6 @@
 // this repository and driven through real `terraform apply`.
 //
 // The package has no code of its own; the tests are Linux-only, need root,
-// iproute2 and nftables (the lab also terraform and the go tool), and skip without them unless
-// MEDIA_REQUIRE_ALL_TESTS=1.
+// iproute2 and nftables (the lab also terraform and the go tool), and skip
+// without them unless MEDIA_REQUIRE_ALL_TESTS=1.
 package scenario

@@ -68,47 +68,33 @@ type lab struct {
 	AgentCAPEM            []byte
 }
 
-// labBinaries are mediaprobe and the provider, built once per test process
-// from this repository.
+// labBinaries are mediaprobe and the provider, built from this repository.
 type labBinaries struct {
 	Mediaprobe, ProviderDir string
 }
 
-var labBuild struct {
-	once sync.Once
-	bin  labBinaries
-	err  error
-}
+// labBuildTimeout bounds building both binaries (seconds with a warm cache).
+const labBuildTimeout = 3 * time.Minute
 
 // buildLabBinaries builds cmd/mediaprobe and the provider into a directory
-// that lives as long as the test process (removed by the OS temp cleanup;
-// the test binary cannot own it past one test).
+// removed when the test ends.
 func buildLabBinaries(t *testing.T) labBinaries {
 	t.Helper()
-	labBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "media-lab-bin-")
-		if err != nil {
-			labBuild.err = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		for _, b := range []struct{ out, pkg string }{
-			{filepath.Join(dir, "mediaprobe"), "../../cmd/mediaprobe"},
-			{filepath.Join(dir, "terraform-provider-media"), "../.."},
-		} {
-			cmd := exec.CommandContext(ctx, "go", "build", "-o", b.out, b.pkg)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				labBuild.err = fmt.Errorf("go build %s: %w: %s", b.pkg, err, out)
-				return
-			}
-		}
-		labBuild.bin = labBinaries{Mediaprobe: filepath.Join(dir, "mediaprobe"), ProviderDir: dir}
-	})
-	if labBuild.err != nil {
-		t.Fatal(labBuild.err)
+	if _, err := exec.LookPath("go"); err != nil {
+		testnet.SkipOrFail(t, "the go tool is not on PATH, so the lab cannot build mediaprobe and the provider")
 	}
-	return labBuild.bin
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), labBuildTimeout)
+	defer cancel()
+	for _, b := range []struct{ out, pkg string }{
+		{filepath.Join(dir, "mediaprobe"), "../../cmd/mediaprobe"},
+		{filepath.Join(dir, "terraform-provider-media"), "../.."},
+	} {
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", b.out, b.pkg).CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v: %s", b.pkg, err, out)
+		}
+	}
+	return labBinaries{Mediaprobe: filepath.Join(dir, "mediaprobe"), ProviderDir: dir}
 }
 
 // newLab builds the namespaces, links, routes and security groups, and
