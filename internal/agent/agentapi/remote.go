@@ -229,6 +229,11 @@ func (r *Remote) read(ctx context.Context, body io.Reader, w vantage.Watcher, la
 			}
 		case LineReport:
 			if ln.Error != "" {
+				if ln.Stop == StopTimeout {
+					// The run used the time it was given: a verdict on
+					// the checks, as a local run's timeout is.
+					return rep, fmt.Errorf("agent %q: %s: %w", r.name, ln.Error, context.DeadlineExceeded)
+				}
 				if ctx.Err() != nil {
 					return rep, fmt.Errorf("agent %q: %s: %w", r.name, ln.Error, ctx.Err())
 				}
