@@ -141,7 +141,8 @@ func TestProgressStreamsAndTimeoutEndsRun(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "stopped before every check passed") || len(rep.Results) != 1 || rep.Vantage != "eu-1" {
 		t.Errorf("Verify = %v, %+v; want the partial report and why it stopped", err, rep)
-	} // A run that used its time is a verdict on the checks, not a failed agent.
+	}
+	// A run that used its time is a verdict on the checks, not a failed agent.
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Verify = %v; want it to wrap context.DeadlineExceeded", err)
 	}
