@@ -352,6 +352,9 @@ func (s *Server) run(ctx context.Context, w http.ResponseWriter, remote, who str
 	case err != nil:
 		verdict = "stopped"
 		final.Error = err.Error()
+		if errors.Is(err, context.DeadlineExceeded) {
+			final.Stop = agentapi.StopTimeout
+		}
 	case rep.Reachable:
 		verdict = "reachable"
 	}

@@ -142,6 +142,10 @@ func TestProgressStreamsAndTimeoutEndsRun(t *testing.T) {
 	if !strings.Contains(err.Error(), "stopped before every check passed") || len(rep.Results) != 1 || rep.Vantage != "eu-1" {
 		t.Errorf("Verify = %v, %+v; want the partial report and why it stopped", err, rep)
 	}
+	// A run that used its time is a verdict on the checks, not a failed agent.
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Verify = %v; want it to wrap context.DeadlineExceeded", err)
+	}
 }
 
 func TestClientCancelCancelsRun(t *testing.T) {
@@ -189,6 +193,9 @@ func TestDrainEndsRunsWithPartialReport(t *testing.T) {
 	a := <-ac
 	if a.err == nil || len(a.rep.Results) != 1 || a.rep.Results[0].Attempts == 0 {
 		t.Errorf("after Drain: %v, %+v; want the partial report with an error", a.err, a.rep)
+	}
+	if errors.Is(a.err, context.DeadlineExceeded) {
+		t.Errorf("after Drain: %v; a shutdown is not the run's timeout", a.err)
 	}
 	if resp := h.post(t, testToken, mustJSON(t, req)); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("after Drain: status %s, want 503", resp.Status)

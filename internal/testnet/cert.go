@@ -214,3 +214,12 @@ func serial(tb testing.TB) *big.Int {
 	}
 	return n
 }
+
+// CertWithCA is Cert that also returns the CA as PEM, for a client that
+// takes its trust as text (a provider's ca_cert_pem) rather than a pool.
+func CertWithCA(tb testing.TB, hosts ...string) (certPEM, keyPEM, caPEM []byte) {
+	tb.Helper()
+	ca, caKey := newCA(tb, "testnet CA", 10*DefaultCertValidity, nil, nil)
+	leaf, leafKey := newLeaf(tb, DefaultCertValidity, ca, caKey, hosts)
+	return pemChain(leaf), pemKey(tb, leafKey), pemChain(ca)
+}

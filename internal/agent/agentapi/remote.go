@@ -117,13 +117,14 @@ func (r *Remote) Name() string { return r.name }
 
 // Verify sends req to the agent and reads its stream: progress goes to
 // w.Progress, and the final report comes back with every row's Vantage set
-// to Name. When req has no Timeout, ctx's deadline is sent as one. Ending
-// ctx cancels the HTTP request, which ends the run on the agent.
+// to Name. When req has no Timeout, ctx's deadline less a margin is sent as
+// one (see runTimeout). Ending ctx cancels the HTTP request, which ends the
+// run on the agent.
 func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watcher) (verify.Report, error) {
 	empty := verify.Report{Vantage: r.name, Host: req.Host}
 	if req.Timeout <= 0 {
 		if d, ok := ctx.Deadline(); ok {
-			req.Timeout = max(time.Until(d), time.Millisecond)
+			req.Timeout = runTimeout(time.Until(d))
 		}
 	}
 	body, err := json.Marshal(req)
@@ -149,6 +150,18 @@ func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watc
 		return empty, r.refusal(resp)
 	}
 	return r.read(ctx, resp.Body, w, empty)
+}
+
+// maxReportMargin caps the time runTimeout keeps for the final report.
+const maxReportMargin = time.Second
+
+// runTimeout is how long the agent may run when remaining is left before
+// ctx ends: a tenth less, at most maxReportMargin less, so that the agent
+// stops first and its final report (which checks failed, and why) arrives
+// while the request still stands. Told the whole remaining time, the agent
+// and ctx end together and the report is lost (found by the network lab).
+func runTimeout(remaining time.Duration) time.Duration {
+	return max(remaining-min(remaining/10, maxReportMargin), time.Millisecond)
 }
 
 // scrub drops the *url.Error wrapper, whose text repeats the URL; the
@@ -216,6 +229,11 @@ func (r *Remote) read(ctx context.Context, body io.Reader, w vantage.Watcher, la
 			}
 		case LineReport:
 			if ln.Error != "" {
+				if ln.Stop == StopTimeout {
+					// The run used the time it was given: a verdict on
+					// the checks, as a local run's timeout is.
+					return rep, fmt.Errorf("agent %q: %s: %w", r.name, ln.Error, context.DeadlineExceeded)
+				}
 				if ctx.Err() != nil {
 					return rep, fmt.Errorf("agent %q: %s: %w", r.name, ln.Error, ctx.Err())
 				}

@@ -1,6 +1,8 @@
 package agentapi
 
 import (
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -70,6 +72,8 @@ func TestRemoteStream(t *testing.T) {
 		{"final", `{"type":"progress","report":{"host":"h","reachable":false}}` + "\n" +
 			`{"type":"report","report":{"vantage":"x","host":"h","reachable":true,"results":[{"vantage":"x","passed":true}]}}` + "\n", "", 1},
 		{"run error", `{"type":"report","report":{"host":"h"},"error":"verification stopped"}` + "\n", `agent "eu-1": verification stopped`, 0},
+		{"timed out", `{"type":"report","report":{"host":"h"},"error":"verification stopped","stop":"timeout"}` + "\n",
+			`agent "eu-1": verification stopped: context deadline exceeded`, 0},
 		{"cut short", `{"type":"progress","report":{"host":"h"}}` + "\n", "ended before the final report", 1},
 		{"junk", "hello\n", "bad stream", 0},
 	} {
@@ -102,6 +106,11 @@ func TestRemoteStream(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Verify error = %v, want %q", err, tc.want)
+			}
+			// Only a run that used its time is a timeout: the provider
+			// reports its rows, not a failed agent.
+			if timeout := errors.Is(err, context.DeadlineExceeded); timeout != (tc.name == "timed out") {
+				t.Errorf("errors.Is(%v, DeadlineExceeded) = %t", err, timeout)
 			}
 		})
 	}

@@ -38,7 +38,14 @@ type Line struct {
 	// Error is set on the report line when the run ended before every
 	// check passed (the request's timeout, a cancel, a shutdown).
 	Error string `json:"error,omitempty"`
+	// Stop says why such a run ended: StopTimeout when the request's
+	// timeout ran out, "" otherwise (a cancel, a shutdown, an older agent).
+	Stop string `json:"stop,omitempty"`
 }
+
+// StopTimeout marks a run that used all its time: the report's rows say
+// which checks never passed and why, and nothing is wrong with the agent.
+const StopTimeout = "timeout"
 
 // ErrorBody is the JSON body of a refusal (any status but 200).
 type ErrorBody struct {

@@ -1,0 +1,311 @@
+//go:build linux
+
+package scenario
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
+)
+
+// The lab replays the incident: three media servers whose security groups
+// accept everything from the VPC, one of which drops udp/3478 from the
+// internet. Terraform runs inside the VPC; a `mediaprobe agent` runs on the
+// internet side. Hosts are network namespaces around one router:
+//
+//	internet 203.0.113.10 ─┐                 ┌─ media-1 198.51.100.11
+//	                       ├── router ── br ─┼─ media-2 198.51.100.12
+//	vpc      10.0.0.10 ────┘                 └─ media-3 198.51.100.13
+//
+// The router forwards without NAT, so a server sees VPC probes come from
+// 10.0.0.10 and internet probes from 203.0.113.10.
+const (
+	labAgentAddr  = "203.0.113.10"
+	labRunnerAddr = "10.0.0.10"
+	labAgentPort  = "8443"
+	labAgentName  = "internet"
+	labToken      = "lab-secret-0123456789abcdef"
+	// labBystander is a host on the servers' network that the agent's
+	// allowlist leaves out; it runs nothing and counts what reaches it.
+	labBystander = "198.51.100.14"
+	// labStartTimeout bounds the wait for a started process to say it listens.
+	labStartTimeout = 10 * time.Second
+)
+
+// labServer is one media server of the lab.
+type labServer struct {
+	Name, Addr string
+	// Rules are its security group after "accept from 10.0.0.0/8".
+	Rules []string
+}
+
+// labServers are the three servers; media-3's security group lacks inbound
+// udp/3478 from the internet.
+var labServers = []labServer{
+	{Name: "media-1", Addr: "198.51.100.11"},
+	{Name: "media-2", Addr: "198.51.100.12"},
+	{Name: "media-3", Addr: "198.51.100.13", Rules: []string{"ip saddr 203.0.113.0/24 udp dport 3478 drop"}},
+}
+
+// lab is a built lab: the namespaces, the binaries and the agent's CA.
+type lab struct {
+	Internet, VPC, Router string
+	Servers               map[string]string // server name -> namespace
+	Bystander             string            // namespace of labBystander
+	Bin                   labBinaries
+	AgentCAPEM            []byte
+}
+
+// labBinaries are mediaprobe and the provider, built from this repository.
+type labBinaries struct {
+	Mediaprobe, ProviderDir string
+}
+
+// labBuildTimeout bounds building both binaries (seconds with a warm cache).
+const labBuildTimeout = 3 * time.Minute
+
+// buildLabBinaries builds cmd/mediaprobe and the provider into a directory
+// removed when the test ends.
+func buildLabBinaries(t *testing.T) labBinaries {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		testnet.SkipOrFail(t, "the go tool is not on PATH, so the lab cannot build mediaprobe and the provider")
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), labBuildTimeout)
+	defer cancel()
+	for _, b := range []struct{ out, pkg string }{
+		{filepath.Join(dir, "mediaprobe"), "../../cmd/mediaprobe"},
+		{filepath.Join(dir, "terraform-provider-media"), "../.."},
+	} {
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", b.out, b.pkg).CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v: %s", b.pkg, err, out)
+		}
+	}
+	return labBinaries{Mediaprobe: filepath.Join(dir, "mediaprobe"), ProviderDir: dir}
+}
+
+// newLab builds the namespaces, links, routes and security groups, and
+// starts a responder on every server and the agent on the internet host.
+// Everything is stopped and removed in t.Cleanup.
+func newLab(t *testing.T) *lab {
+	t.Helper()
+	requireNetns(t)
+	if _, err := exec.LookPath("terraform"); err != nil {
+		testnet.SkipOrFail(t, "terraform is not on PATH")
+	}
+	bin := buildLabBinaries(t)
+	base := uniqueName()
+	l := &lab{Internet: base + "-inet", VPC: base + "-vpc", Router: base + "-rtr", Servers: map[string]string{}, Bin: bin}
+	addNetns(t, l.Router)
+	addNetns(t, l.Internet)
+	addNetns(t, l.VPC)
+	nsRun(t, l.Router, nil, "ip", "link", "set", "lo", "up")
+	nsSysctl(t, l.Router, "net.ipv4.ip_forward", "1")
+	nsRun(t, l.Router, nil, "ip", "link", "add", "br0", "type", "bridge")
+	nsRun(t, l.Router, nil, "ip", "addr", "add", "198.51.100.1/24", "dev", "br0")
+	nsRun(t, l.Router, nil, "ip", "link", "set", "br0", "up")
+	labLink(t, l.Router, "r-inet", "203.0.113.1/24", l.Internet, labAgentAddr+"/24", "203.0.113.1")
+	labLink(t, l.Router, "r-vpc", "10.0.0.1/24", l.VPC, labRunnerAddr+"/24", "10.0.0.1")
+	for i, s := range labServers {
+		ns := fmt.Sprintf("%s-m%d", base, i+1)
+		l.Servers[s.Name] = ns
+		addNetns(t, ns)
+		dev := fmt.Sprintf("r-m%d", i+1)
+		labLink(t, l.Router, dev, "", ns, s.Addr+"/24", "198.51.100.1")
+		nsRun(t, l.Router, nil, "ip", "link", "set", dev, "master", "br0")
+		nsRun(t, ns, strings.NewReader(ruleset(labRules(s.Rules))), "nft", "-f", "-")
+		labStart(t, ns, bin.Mediaprobe, "respond", "--listen", s.Addr, "--tcp", "443,3478",
+			"--udp", "3478,10000-10019", "--ttl", "5m")
+	}
+	l.Bystander = base + "-by"
+	addNetns(t, l.Bystander)
+	labLink(t, l.Router, "r-by", "", l.Bystander, labBystander+"/24", "198.51.100.1")
+	nsRun(t, l.Router, nil, "ip", "link", "set", "r-by", "master", "br0")
+	nsRun(t, l.Bystander, strings.NewReader(ruleset(labRules(nil))), "nft", "-f", "-")
+	l.startAgent(t)
+	return l
+}
+
+// labRules is a server's security group: count what comes from the agent,
+// accept everything from the VPC, then rules.
+func labRules(rules []string) []string {
+	return append([]string{"ip saddr " + labAgentAddr + " counter", "ip saddr 10.0.0.0/8 accept"}, rules...)
+}
+
+var counterRE = regexp.MustCompile(`ip saddr ` + regexp.QuoteMeta(labAgentAddr) + ` counter packets (\d+)`)
+
+// FromAgent is how many packets from the agent reached ns's firewall.
+func (l *lab) FromAgent(t *testing.T, ns string) int {
+	t.Helper()
+	out := nsRun(t, ns, nil, "nft", "list", "chain", "inet", "filter", "input")
+	m := counterRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no agent counter in %s:\n%s", ns, out)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// labLink joins router and host with a veth pair: the router end gets
+// routerAddr (none when it goes into a bridge), the host end hostAddr and a
+// default route via gw.
+func labLink(t *testing.T, router, dev, routerAddr, host, hostAddr, gw string) {
+	t.Helper()
+	nsRun(t, router, nil, "ip", "link", "add", dev, "type", "veth", "peer", "name", "eth0", "netns", host)
+	if routerAddr != "" {
+		nsRun(t, router, nil, "ip", "addr", "add", routerAddr, "dev", dev)
+	}
+	nsRun(t, router, nil, "ip", "link", "set", dev, "up")
+	nsRun(t, host, nil, "ip", "link", "set", "lo", "up")
+	nsRun(t, host, nil, "ip", "addr", "add", hostAddr, "dev", "eth0")
+	nsRun(t, host, nil, "ip", "link", "set", "eth0", "up")
+	nsRun(t, host, nil, "ip", "route", "add", "default", "via", gw)
+}
+
+// startAgent runs `mediaprobe agent` on the internet host over HTTPS, with a
+// certificate for its address, token labToken, allowed labAllow.
+func (l *lab) startAgent(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	certPEM, keyPEM, caPEM := testnet.CertWithCA(t, labAgentAddr)
+	l.AgentCAPEM = caPEM
+	files := map[string][]byte{"cert.pem": certPEM, "key.pem": keyPEM, "tokens": []byte("lab:" + labToken + "\n")}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	labStart(t, l.Internet, l.Bin.Mediaprobe, "agent", "--listen", labAgentAddr+":"+labAgentPort,
+		"--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem"),
+		"--allow", labAllow(), "--token-file", filepath.Join(dir, "tokens"), "--name", labAgentName)
+}
+
+// labAllow is the agent's allowlist: the three servers, not the bystander.
+func labAllow() string {
+	var ips []string
+	for _, s := range labServers {
+		ips = append(ips, s.Addr)
+	}
+	return strings.Join(ips, ",")
+}
+
+// AgentURL is the agent's address as the provider dials it.
+func (l *lab) AgentURL() string { return "https://" + labAgentAddr + ":" + labAgentPort }
+
+// labStart runs bin in ns until the test ends, and returns once it logs
+// "listening". Its output is in the test log on failure.
+func labStart(t *testing.T, ns, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_ = pw.Close()
+	var log lockedLog
+	ready := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		seen := false
+		for sc.Scan() {
+			log.add(sc.Text())
+			if !seen && strings.Contains(sc.Text(), "listening") {
+				seen = true
+				close(ready)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		<-done
+		_ = pr.Close()
+		if t.Failed() {
+			t.Logf("%s %s in %s:\n%s", filepath.Base(bin), args[0], ns, log.String())
+		}
+	})
+	timer := time.NewTimer(labStartTimeout)
+	defer timer.Stop()
+	select {
+	case <-ready:
+	case <-done:
+		t.Fatalf("%s %s exited in %s:\n%s", bin, strings.Join(args, " "), ns, log.String())
+	case <-timer.C:
+		t.Fatalf("%s %s did not log \"listening\" within %s:\n%s", bin, strings.Join(args, " "), labStartTimeout, log.String())
+	}
+}
+
+// lockedLog collects a process's lines for the test log.
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(line + "\n")
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// terraformRun is the outcome of one terraform command in the VPC.
+type terraformRun struct {
+	Out string
+	Err error
+}
+
+// Terraform runs terraform with args in dir from the VPC namespace, with a
+// CLI configuration whose dev_overrides point at the built provider.
+func (l *lab) Terraform(t *testing.T, dir string, timeout time.Duration, args ...string) terraformRun {
+	t.Helper()
+	rc := filepath.Join(dir, ".terraformrc")
+	if _, err := os.Stat(rc); err != nil {
+		cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"mediareach/media\" = %q\n  }\n  direct {}\n}\n", l.Bin.ProviderDir)
+		if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	terraform, _ := exec.LookPath("terraform")
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.VPC, terraform}, args...)...)
+	cmd.Dir = dir
+	env := []string{}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "MEDIA_AGENT_TOKEN") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	cmd.Env = append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+rc)
+	out, err := cmd.CombinedOutput()
+	return terraformRun{Out: string(out), Err: err}
+}
