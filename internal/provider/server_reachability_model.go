@@ -25,16 +25,17 @@ import (
 // commonModel holds the attributes that the resource and the data source
 // share.
 type commonModel struct {
-	ID             types.String      `tfsdk:"id"`
-	Host           types.String      `tfsdk:"host"`
-	IPVersion      types.String      `tfsdk:"ip_version"`
-	Checks         types.List        `tfsdk:"checks"`
-	VantagePoints  types.List        `tfsdk:"vantage_points"`
-	AttemptTimeout durationValue     `tfsdk:"attempt_timeout"`
-	MaxProbeRate   types.Number      `tfsdk:"max_probe_rate"`
-	Reachable      types.Bool        `tfsdk:"reachable"`
-	VerifiedAt     timetypes.RFC3339 `tfsdk:"verified_at"`
-	Results        types.List        `tfsdk:"results"`
+	ID              types.String      `tfsdk:"id"`
+	Host            types.String      `tfsdk:"host"`
+	IPVersion       types.String      `tfsdk:"ip_version"`
+	Checks          types.List        `tfsdk:"checks"`
+	VantagePoints   types.List        `tfsdk:"vantage_points"`
+	RequireExternal types.Bool        `tfsdk:"require_external"`
+	AttemptTimeout  durationValue     `tfsdk:"attempt_timeout"`
+	MaxProbeRate    types.Number      `tfsdk:"max_probe_rate"`
+	Reachable       types.Bool        `tfsdk:"reachable"`
+	VerifiedAt      timetypes.RFC3339 `tfsdk:"verified_at"`
+	Results         types.List        `tfsdk:"results"`
 }
 
 type resourceModel struct {

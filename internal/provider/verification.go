@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -72,23 +73,37 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		d = &providerData{clock: verify.RealClock{}, vantage: vantage.Local{}}
 	}
 	vps := d.vantagePoints(m.VantagePoints, diags)
+	requireExternal := m.RequireExternal.ValueBool()
+	if !diags.HasError() {
+		checkRequireExternal(m.RequireExternal, vps, diags)
+	}
 	req := buildRequest(m, s, diags)
 	if diags.HasError() {
 		return outcome{req: req}, false
 	}
+	// With require_external, local does not decide: it stops as soon as
+	// every agent has finished, so that a runner that cannot reach the
+	// public address (no hairpin NAT) never holds the apply up.
+	localCtx, stopLocal := context.WithCancel(ctx)
+	defer stopLocal()
+	agentsLeft := len(externalVantages(vps))
 	results := make(chan struct {
 		i   int
 		run vantageRun
 	}, len(vps))
 	var wg sync.WaitGroup
 	for i, v := range vps {
+		vctx := ctx
+		if requireExternal && v.Name() == vantage.LocalName {
+			vctx = localCtx
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			results <- struct {
 				i   int
 				run vantageRun
-			}{i, d.verifyFrom(ctx, v, req)}
+			}{i, d.verifyFrom(vctx, v, req)}
 		}()
 	}
 	runs := make([]vantageRun, len(vps))
@@ -100,6 +115,11 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		case r := <-results:
 			runs[r.i], done[r.i] = r.run, true
 			n++
+			if r.run.name != vantage.LocalName {
+				if agentsLeft--; agentsLeft == 0 && requireExternal {
+					stopLocal()
+				}
+			}
 			continue
 		case <-ctxDone:
 			ctxDone = nil
@@ -117,8 +137,35 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		}
 		break
 	}
+	if requireExternal {
+		return externalOutcome(req, runs, d.clock.Now()), true
+	}
 	rep, err := mergeRuns(runs)
 	return outcome{req: req, runs: runs, report: rep, err: err, at: d.clock.Now()}, true
+}
+
+// externalOutcome is the outcome of a require_external verification: the
+// agents' runs alone decide reachable, the error and the messages; the
+// results still hold every row in vantage order, except local rows that
+// had no answer when local was stopped.
+func externalOutcome(req vantage.Request, runs []vantageRun, at time.Time) outcome {
+	var decisive []vantageRun
+	var rows []verify.CheckResult
+	for _, r := range runs {
+		if r.name != vantage.LocalName {
+			decisive = append(decisive, r)
+			rows = append(rows, r.report.Results...)
+			continue
+		}
+		for _, row := range r.report.Results {
+			if row.Status != probe.StatusNone {
+				rows = append(rows, row)
+			}
+		}
+	}
+	rep, err := mergeRuns(decisive)
+	rep.Results = rows
+	return outcome{req: req, runs: decisive, report: rep, err: err, at: at}
 }
 
 func (d *providerData) stragglerGrace() time.Duration {
