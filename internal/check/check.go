@@ -59,7 +59,7 @@ type Spec struct {
 	Last     uint16   `json:"last,omitempty"`
 	// Sample > 0 probes only that many ports of the range, spread evenly,
 	// both ends included.
-	Sample  int     `json:"sample,omitempty"`
+	Sample int `json:"sample,omitempty"`
 	// Expect is ExpectOpen ("" means it too) or ExpectUnreachable.
 	Expect  string  `json:"expect,omitempty"`
 	Options Options `json:"options"`

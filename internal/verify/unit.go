@@ -31,7 +31,7 @@ type unit struct {
 	unreachable bool
 	reached     bool // unreachable, and something answered: it failed
 	back        int  // attempts whose outcome the loop has seen
-	passAt  time.Duration
+	passAt      time.Duration
 	// errSince is when the unit's current run of error answers began; zero
 	// when its last answer was not an error.
 	errSince time.Time
