@@ -1,10 +1,14 @@
 package provider
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/vantage"
 )
 
@@ -37,3 +41,37 @@ func externalVantages(vps []vantage.Vantage) []vantage.Vantage {
 	}
 	return out
 }
+
+// checkUnreachableNeedsAgent refuses an expect = "unreachable" check when
+// vps holds no agent: a port that the machine running Terraform cannot
+// reach says nothing about the internet.
+func checkUnreachableNeedsAgent(checks types.List, vps []vantage.Vantage, diags *diag.Diagnostics) {
+	if checks.IsNull() || checks.IsUnknown() || len(externalVantages(vps)) > 0 {
+		return
+	}
+	for i, e := range checks.Elements() {
+		c, ok := checkFromValue(e)
+		if !ok || c.Expect.ValueString() != check.ExpectUnreachable {
+			continue
+		}
+		at := path.Root("checks").AtListIndex(i).AtName("expect")
+		diags.AddAttributeError(at, "Unreachable check without an agent",
+			fmt.Sprintf("%s is \"unreachable\", but vantage_points selects only \"local\", the machine running "+
+				"Terraform. Probes from the Terraform runner may come from inside the server's network: that a port "+
+				"does not answer there proves nothing about the internet. Add an agent of the provider block that "+
+				"runs outside that network to vantage_points (or leave vantage_points unset to use every agent).", at))
+	}
+}
+
+// localRequest is req as the local vantage point runs it: without the
+// unreachable checks, which only agents decide (local being inside may
+// reach a port that the internet cannot). ok is false when nothing is left.
+func localRequest(req vantage.Request) (vantage.Request, bool) {
+	if !slices.ContainsFunc(req.Checks, unreachableSpec) {
+		return req, true
+	}
+	req.Checks = slices.DeleteFunc(slices.Clone(req.Checks), unreachableSpec)
+	return req, len(req.Checks) > 0
+}
+
+func unreachableSpec(s check.Spec) bool { return s.Expect == check.ExpectUnreachable }

@@ -67,6 +67,7 @@ type checkModel struct {
 	MinCertValidity durationValue `tfsdk:"min_cert_validity"`
 	Path            types.String  `tfsdk:"path"`
 	ExpectStatus    types.Int64   `tfsdk:"expect_status"`
+	Expect          types.String  `tfsdk:"expect"`
 	// TURN.
 	Username         types.String  `tfsdk:"username"`
 	Password         types.String  `tfsdk:"password"`
@@ -285,6 +286,9 @@ func (c checkModel) spec() (check.Spec, error) {
 			return s, err
 		}
 		s.First, s.Last = first, last
+	}
+	if c.Expect.ValueString() == check.ExpectUnreachable {
+		s.Expect = check.ExpectUnreachable
 	}
 	if !c.ExpectStatus.IsNull() {
 		s.Options.ExpectStatus = int(c.ExpectStatus.ValueInt64())

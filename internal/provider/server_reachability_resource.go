@@ -83,16 +83,18 @@ func validateVantagePoints(ctx context.Context, d *providerData, config tfsdk.Co
 	if d == nil {
 		return
 	}
-	var names types.List
+	var names, checks types.List
 	var requireExternal types.Bool
 	diags.Append(config.GetAttribute(ctx, path.Root("vantage_points"), &names)...)
 	diags.Append(config.GetAttribute(ctx, path.Root("require_external"), &requireExternal)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
 	if diags.HasError() {
 		return
 	}
 	vps := d.vantagePoints(names, diags)
 	if !diags.HasError() && !names.IsUnknown() {
 		checkRequireExternal(requireExternal, vps, diags)
+		checkUnreachableNeedsAgent(checks, vps, diags)
 	}
 }
 

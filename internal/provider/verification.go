@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
@@ -76,10 +77,16 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 	requireExternal := m.RequireExternal.ValueBool()
 	if !diags.HasError() {
 		checkRequireExternal(m.RequireExternal, vps, diags)
+		checkUnreachableNeedsAgent(m.Checks, vps, diags)
 	}
 	req := buildRequest(m, s, diags)
 	if diags.HasError() {
 		return outcome{req: req}, false
+	}
+	localReq, localHasChecks := localRequest(req)
+	if !localHasChecks {
+		// Every check is unreachable: only agents can say anything.
+		vps = externalVantages(vps)
 	}
 	// With require_external, local does not decide: it stops as soon as
 	// every agent has finished, so that a runner that cannot reach the
@@ -93,9 +100,12 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 	}, len(vps))
 	var wg sync.WaitGroup
 	for i, v := range vps {
-		vctx := ctx
-		if requireExternal && v.Name() == vantage.LocalName {
-			vctx = localCtx
+		vctx, vreq := ctx, req
+		if v.Name() == vantage.LocalName {
+			vreq = localReq
+			if requireExternal {
+				vctx = localCtx
+			}
 		}
 		wg.Add(1)
 		go func() {
@@ -103,7 +113,7 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 			results <- struct {
 				i   int
 				run vantageRun
-			}{i, d.verifyFrom(vctx, v, req)}
+			}{i, d.verifyFrom(vctx, v, vreq)}
 		}()
 	}
 	runs := make([]vantageRun, len(vps))
@@ -191,6 +201,9 @@ func (d *providerData) verifyFrom(ctx context.Context, v vantage.Vantage, req va
 		// Waiting is otherwise silent: TF_LOG_PROVIDER=INFO shows this.
 		Progress: func(rep verify.Report) { tflog.Info(ctx, progressLine(rep)) },
 	})
+	if err == nil {
+		err = ignoredExpect(rep, req)
+	}
 	// Whatever the vantage point said, its rows are its own.
 	rep.Vantage, rep.Host = name, req.Host
 	for i := range rep.Results {
@@ -207,6 +220,20 @@ func (d *providerData) verifyFrom(ctx context.Context, v vantage.Vantage, req va
 	}
 	tflog.Debug(ctx, "verification finished", fields)
 	return vantageRun{name: name, url: d.agentURLs[name], report: rep, err: err}
+}
+
+// ignoredExpect is an error when rep has a row of an expect = "unreachable"
+// check that does not say so: a vantage point (an older agent) that ran it
+// as an open check, whose pass would be the opposite verdict.
+func ignoredExpect(rep verify.Report, req vantage.Request) error {
+	for _, row := range rep.Results {
+		if row.Check >= 0 && row.Check < len(req.Checks) && !row.Unreachable &&
+			req.Checks[row.Check].Expect == check.ExpectUnreachable {
+			return fmt.Errorf("it ran check %q as an open check: it does not support expect = \"unreachable\" "+
+				"(upgrade mediaprobe on it)", row.Name)
+		}
+	}
+	return nil
 }
 
 // mergeRuns merges the vantage points' reports into one: every row, in
