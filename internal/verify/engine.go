@@ -34,10 +34,7 @@ type run struct {
 	cursor int        // round-robin start, so a rate cap is fair to every port
 	rate   *rateShare // this run's draw on the host's max_probe_rate
 	// erred is set when a unit answered only wrongly for ErrorTimeout.
-	erred bool
-	// reached is set when an unreachable check's port answered: the run
-	// has failed, and waiting longer cannot change that.
-	reached bool
+	erred   bool
 	results chan outcome
 	wg      sync.WaitGroup
 }
@@ -169,7 +166,7 @@ func (r *run) loop(ctx context.Context) error {
 			tick.Stop()
 		}
 	}()
-	for r.left > 0 && !r.erred && !r.reached {
+	for r.left > 0 && !r.erred {
 		now := r.deps.Clock.Now()
 		if r.deps.Progress != nil && !now.Before(nextProgress) {
 			r.deps.Progress(r.report(r.addrs))
@@ -325,12 +322,13 @@ func (r *run) fold(o outcome) {
 const MinUnreachableAttempts = 3
 
 // foldUnreachable applies one answer to an unreachable check's unit: any
-// open or error answer (something answered) fails it at once and ends the
-// run; MinUnreachableAttempts (or ConsecutiveSuccesses) closed or filtered
-// answers, of attempts started one after another, pass it.
+// open or error answer (something answered) fails it at once (the other
+// checks go on as usual, so that each row has its verdict);
+// MinUnreachableAttempts (or ConsecutiveSuccesses) closed or filtered
+// answers pass it once every attempt in flight has answered too.
 func (r *run) foldUnreachable(u *unit, seq int, st probe.Status) {
 	if st == probe.StatusOpen || st == probe.StatusError {
-		u.reached, u.final, r.reached = true, true, true
+		u.reached, u.final = true, true
 		r.left--
 		return
 	}
