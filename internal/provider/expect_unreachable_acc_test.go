@@ -132,3 +132,32 @@ func TestAccExpectUnreachable_answersFails(t *testing.T) {
 		}},
 	})
 }
+
+// Through a real agent: expect travels in the request and the agent's
+// engine applies it; a closed port passes, an open one fails naming the
+// agent.
+func TestAccExpectUnreachable_throughAgent(t *testing.T) {
+	t.Parallel()
+	url := realAgent(t, "127.0.0.1/32")
+	closed := testnet.ClosedPort(t, "tcp")
+	open := testnet.TCPListener(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: agentProvider(url, "ci-secret") + resourceConfig("127.0.0.1",
+				checksHCL(hclCheck{"protocol": "tcp", "port": closed, "name": "admin", "expect": "unreachable"}),
+				append(fast, `require_external = true`)...),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(resName, tfjsonpath.New("results"), knownvalue.ListExact([]knownvalue.Check{
+					row("outside", "admin", "closed"),
+				})),
+			},
+		}, {
+			Config: agentProvider(url, "ci-secret") + resourceConfig("127.0.0.1",
+				checksHCL(hclCheck{"protocol": "tcp", "port": open, "name": "admin", "expect": "unreachable"}),
+				append(fast, `timeouts { create = "1m" }`)...),
+			ExpectError: errorContaining(`answered open from vantage point "outside", but expect = unreachable`),
+		}},
+	})
+}
