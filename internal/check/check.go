@@ -37,6 +37,9 @@ type Check struct {
 	Ports []uint16
 	Label string
 	Probe ProbeFunc
+	// Unreachable is set for expect = "unreachable": the check passes only
+	// when nothing answers (see verify.MinUnreachableAttempts).
+	Unreachable bool
 	// MinInterval, when set, is the least time between the starts of two
 	// attempts on one address and port, whatever the poll interval: what
 	// keeps a TURN server's allocation quota safe.
@@ -56,9 +59,17 @@ type Spec struct {
 	Last     uint16   `json:"last,omitempty"`
 	// Sample > 0 probes only that many ports of the range, spread evenly,
 	// both ends included.
-	Sample  int     `json:"sample,omitempty"`
+	Sample int `json:"sample,omitempty"`
+	// Expect is ExpectOpen ("" means it too) or ExpectUnreachable.
+	Expect  string  `json:"expect,omitempty"`
 	Options Options `json:"options"`
 }
+
+// The accepted Spec.Expect values.
+const (
+	ExpectOpen        = "open"
+	ExpectUnreachable = "unreachable"
+)
 
 // Options are the protocol options a Spec may carry; registry.go says which
 // protocol reads which.
@@ -169,12 +180,15 @@ func (s Spec) Build(now func() time.Time) (Check, error) {
 		return Check{}, fmt.Errorf("transport %q is not valid for protocol %s (want %s)",
 			s.Transport, s.Protocol, strings.Join(p.Transports, " or "))
 	}
+	if s.Expect != "" && s.Expect != ExpectOpen && s.Expect != ExpectUnreachable {
+		return Check{}, fmt.Errorf("expect %q is not %q or %q", s.Expect, ExpectOpen, ExpectUnreachable)
+	}
 	ports, err := s.Ports()
 	if err != nil {
 		return Check{}, err
 	}
 	c := Check{Name: s.Name, Protocol: s.Protocol, Transport: transport, Ports: ports, Label: s.Label(),
-		MinInterval: p.MinInterval}
+		MinInterval: p.MinInterval, Unreachable: s.Expect == ExpectUnreachable}
 	if c.Name == "" {
 		c.Name = s.DefaultName()
 	}

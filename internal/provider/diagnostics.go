@@ -174,6 +174,9 @@ func failureLine(r verify.CheckResult, rep verify.Report, host string, op operat
 	} else {
 		fmt.Fprintf(&b, " %s (%s ports %s)", host, r.Address, r.Label)
 	}
+	if r.Unreachable {
+		return b.String() + unreachableLine(r, rep, op)
+	}
 	fmt.Fprintf(&b, " %s: %s", fromVantage(r.Vantage), statusWord(r.Status))
 	if !single {
 		// Count the ports that had a verdict; the rest were never probed.

@@ -109,5 +109,6 @@ func (d *serverReachabilityDataSource) Read(ctx context.Context, req datasource.
 	values["ip_version"] = m.IPVersion
 	values["attempt_timeout"] = m.AttemptTimeout
 	values["max_probe_rate"] = m.MaxProbeRate
+	values["require_external"] = types.BoolValue(m.RequireExternal.ValueBool())
 	resp.Diagnostics.Append(setAttributes(ctx, &resp.State, values)...)
 }

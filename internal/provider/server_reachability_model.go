@@ -25,16 +25,17 @@ import (
 // commonModel holds the attributes that the resource and the data source
 // share.
 type commonModel struct {
-	ID             types.String      `tfsdk:"id"`
-	Host           types.String      `tfsdk:"host"`
-	IPVersion      types.String      `tfsdk:"ip_version"`
-	Checks         types.List        `tfsdk:"checks"`
-	VantagePoints  types.List        `tfsdk:"vantage_points"`
-	AttemptTimeout durationValue     `tfsdk:"attempt_timeout"`
-	MaxProbeRate   types.Number      `tfsdk:"max_probe_rate"`
-	Reachable      types.Bool        `tfsdk:"reachable"`
-	VerifiedAt     timetypes.RFC3339 `tfsdk:"verified_at"`
-	Results        types.List        `tfsdk:"results"`
+	ID              types.String      `tfsdk:"id"`
+	Host            types.String      `tfsdk:"host"`
+	IPVersion       types.String      `tfsdk:"ip_version"`
+	Checks          types.List        `tfsdk:"checks"`
+	VantagePoints   types.List        `tfsdk:"vantage_points"`
+	RequireExternal types.Bool        `tfsdk:"require_external"`
+	AttemptTimeout  durationValue     `tfsdk:"attempt_timeout"`
+	MaxProbeRate    types.Number      `tfsdk:"max_probe_rate"`
+	Reachable       types.Bool        `tfsdk:"reachable"`
+	VerifiedAt      timetypes.RFC3339 `tfsdk:"verified_at"`
+	Results         types.List        `tfsdk:"results"`
 }
 
 type resourceModel struct {
@@ -66,6 +67,7 @@ type checkModel struct {
 	MinCertValidity durationValue `tfsdk:"min_cert_validity"`
 	Path            types.String  `tfsdk:"path"`
 	ExpectStatus    types.Int64   `tfsdk:"expect_status"`
+	Expect          types.String  `tfsdk:"expect"`
 	// TURN.
 	Username         types.String  `tfsdk:"username"`
 	Password         types.String  `tfsdk:"password"`
@@ -284,6 +286,9 @@ func (c checkModel) spec() (check.Spec, error) {
 			return s, err
 		}
 		s.First, s.Last = first, last
+	}
+	if c.Expect.ValueString() == check.ExpectUnreachable {
+		s.Expect = check.ExpectUnreachable
 	}
 	if !c.ExpectStatus.IsNull() {
 		s.Options.ExpectStatus = int(c.ExpectStatus.ValueInt64())

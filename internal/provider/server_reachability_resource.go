@@ -83,12 +83,19 @@ func validateVantagePoints(ctx context.Context, d *providerData, config tfsdk.Co
 	if d == nil {
 		return
 	}
-	var names types.List
+	var names, checks types.List
+	var requireExternal types.Bool
 	diags.Append(config.GetAttribute(ctx, path.Root("vantage_points"), &names)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("require_external"), &requireExternal)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("checks"), &checks)...)
 	if diags.HasError() {
 		return
 	}
-	d.vantagePoints(names, diags)
+	vps := d.vantagePoints(names, diags)
+	if !diags.HasError() && !names.IsUnknown() {
+		checkRequireExternal(requireExternal, vps, diags)
+		checkUnreachableNeedsAgent(checks, vps, diags)
+	}
 }
 
 // validateRecheckWriteOnly refuses recheck_on_refresh with a write-only
@@ -269,7 +276,8 @@ func (r *serverReachabilityResource) apply(ctx context.Context, m resourceModel,
 		return out, false
 	}
 	if out.report.Reachable {
-		if why := insideOnly(out.report); why != "" {
+		// With require_external the agents proved it from outside.
+		if why := insideOnly(out.report); why != "" && !m.RequireExternal.ValueBool() {
 			diags.AddWarning(summaryInsideOnly, why)
 		}
 		return out, true // the engine's one verdict: Reachable means no error

@@ -106,6 +106,17 @@ func reachabilitySchemaAttributes() map[string]schema.Attribute {
 					"must be lowercase letters, digits and -")),
 			},
 		},
+		"require_external": schema.BoolAttribute{
+			Optional: true,
+			Computed: true,
+			MarkdownDescription: "When `true`, only the agents' results count: probes from the machine running " +
+				"Terraform (`local`) may come from inside the server's network, where a port can answer that the " +
+				"internet cannot reach. `vantage_points` must then select at least one agent, or the plan fails. " +
+				"When it also selects `local`, the local rows stay in `results` but do not decide `reachable`, " +
+				"and the local verification stops as soon as every agent has finished: local rows that had no " +
+				"answer by then are left out. Defaults to `false`.",
+			Default: booldefault.StaticBool(false),
+		},
 		"attempt_timeout": schema.StringAttribute{
 			CustomType: durationType{},
 			Optional:   true,

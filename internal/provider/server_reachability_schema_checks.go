@@ -15,6 +15,7 @@ import (
 
 	"github.com/mediareach/terraform-provider-media/internal/check"
 	"github.com/mediareach/terraform-provider-media/internal/provider/validators"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
 func checkAttributes() map[string]schema.Attribute {
@@ -100,6 +101,19 @@ func checkAttributes() map[string]schema.Attribute {
 				httpOnly,
 			Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`),
 				`must start with "/"`)},
+		},
+		"expect": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "What the check must find: `open` (the exchange succeeds) or `unreachable` " +
+				"(nothing answers from the internet: a management port, coturn's CLI, a database). An `unreachable` " +
+				"check passes only when every selected agent sees every port `closed` or `filtered` in " +
+				"`consecutive_successes` answers in a row, at least " + fmt.Sprint(verify.MinUnreachableAttempts) +
+				" (also for the data source), after every attempt still in flight has answered too; any answer " +
+				"from the port (`open`, or `error`: something answered wrongly) fails it at once. It needs an " +
+				"agent: with only `local` selected the plan fails, since a port closed from inside says nothing " +
+				"about outside, and `local` rows never decide it. A passing row's `status` is `closed` or " +
+				"`filtered`. Defaults to `open`.",
+			Validators: []validator.String{stringvalidator.OneOf(check.ExpectOpen, check.ExpectUnreachable)},
 		},
 		"expect_status": schema.Int64Attribute{
 			Optional: true,

@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/mediareach/terraform-provider-media/internal/check"
+	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
@@ -72,23 +74,46 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		d = &providerData{clock: verify.RealClock{}, vantage: vantage.Local{}}
 	}
 	vps := d.vantagePoints(m.VantagePoints, diags)
+	requireExternal := m.RequireExternal.ValueBool()
+	if !diags.HasError() {
+		checkRequireExternal(m.RequireExternal, vps, diags)
+		checkUnreachableNeedsAgent(m.Checks, vps, diags)
+	}
 	req := buildRequest(m, s, diags)
 	if diags.HasError() {
 		return outcome{req: req}, false
 	}
+	localReq, localHasChecks := localRequest(req)
+	if !localHasChecks {
+		// Every check is unreachable: only agents can say anything.
+		vps = externalVantages(vps)
+	}
+	// With require_external, local does not decide: it stops as soon as
+	// every agent has finished, so that a runner that cannot reach the
+	// public address (no hairpin NAT) never holds the apply up.
+	localCtx, stopLocal := context.WithCancel(ctx)
+	defer stopLocal()
+	agentsLeft := len(externalVantages(vps))
 	results := make(chan struct {
 		i   int
 		run vantageRun
 	}, len(vps))
 	var wg sync.WaitGroup
 	for i, v := range vps {
+		vctx, vreq := ctx, req
+		if v.Name() == vantage.LocalName {
+			vreq = localReq
+			if requireExternal {
+				vctx = localCtx
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			results <- struct {
 				i   int
 				run vantageRun
-			}{i, d.verifyFrom(ctx, v, req)}
+			}{i, d.verifyFrom(vctx, v, vreq)}
 		}()
 	}
 	runs := make([]vantageRun, len(vps))
@@ -100,6 +125,11 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		case r := <-results:
 			runs[r.i], done[r.i] = r.run, true
 			n++
+			if r.run.name != vantage.LocalName {
+				if agentsLeft--; agentsLeft == 0 && requireExternal {
+					stopLocal()
+				}
+			}
 			continue
 		case <-ctxDone:
 			ctxDone = nil
@@ -117,8 +147,35 @@ func (d *providerData) verify(ctx context.Context, m commonModel, s settings, di
 		}
 		break
 	}
+	if requireExternal {
+		return externalOutcome(req, runs, d.clock.Now()), true
+	}
 	rep, err := mergeRuns(runs)
 	return outcome{req: req, runs: runs, report: rep, err: err, at: d.clock.Now()}, true
+}
+
+// externalOutcome is the outcome of a require_external verification: the
+// agents' runs alone decide reachable, the error and the messages; the
+// results still hold every row in vantage order, except local rows that
+// had no answer when local was stopped.
+func externalOutcome(req vantage.Request, runs []vantageRun, at time.Time) outcome {
+	var decisive []vantageRun
+	var rows []verify.CheckResult
+	for _, r := range runs {
+		if r.name != vantage.LocalName {
+			decisive = append(decisive, r)
+			rows = append(rows, r.report.Results...)
+			continue
+		}
+		for _, row := range r.report.Results {
+			if row.Status != probe.StatusNone {
+				rows = append(rows, row)
+			}
+		}
+	}
+	rep, err := mergeRuns(decisive)
+	rep.Results = rows
+	return outcome{req: req, runs: decisive, report: rep, err: err, at: at}
 }
 
 func (d *providerData) stragglerGrace() time.Duration {
@@ -144,6 +201,9 @@ func (d *providerData) verifyFrom(ctx context.Context, v vantage.Vantage, req va
 		// Waiting is otherwise silent: TF_LOG_PROVIDER=INFO shows this.
 		Progress: func(rep verify.Report) { tflog.Info(ctx, progressLine(rep)) },
 	})
+	if err == nil {
+		err = ignoredExpect(rep, req)
+	}
 	// Whatever the vantage point said, its rows are its own.
 	rep.Vantage, rep.Host = name, req.Host
 	for i := range rep.Results {
@@ -160,6 +220,20 @@ func (d *providerData) verifyFrom(ctx context.Context, v vantage.Vantage, req va
 	}
 	tflog.Debug(ctx, "verification finished", fields)
 	return vantageRun{name: name, url: d.agentURLs[name], report: rep, err: err}
+}
+
+// ignoredExpect is an error when rep has a row of an expect = "unreachable"
+// check that does not say so: a vantage point (an older agent) that ran it
+// as an open check, whose pass would be the opposite verdict.
+func ignoredExpect(rep verify.Report, req vantage.Request) error {
+	for _, row := range rep.Results {
+		if row.Check >= 0 && row.Check < len(req.Checks) && !row.Unreachable &&
+			req.Checks[row.Check].Expect == check.ExpectUnreachable {
+			return fmt.Errorf("it ran check %q as an open check: it does not support expect = \"unreachable\" "+
+				"(upgrade mediaprobe on it)", row.Name)
+		}
+	}
+	return nil
 }
 
 // mergeRuns merges the vantage points' reports into one: every row, in

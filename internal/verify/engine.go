@@ -65,7 +65,8 @@ func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 	for ci, c := range p.Checks {
 		for _, a := range addrs {
 			for _, port := range c.Ports {
-				r.units = append(r.units, &unit{check: ci, target: probe.Target{Host: p.Host, IP: a, Port: port, Control: d.Control}})
+				r.units = append(r.units, &unit{check: ci, unreachable: c.Unreachable,
+					target: probe.Target{Host: p.Host, IP: a, Port: port, Control: d.Control}})
 			}
 		}
 	}
@@ -214,7 +215,7 @@ func (r *run) round(ctx context.Context, now time.Time) {
 	n := len(r.units)
 	for i := 0; i < n; i++ {
 		u := r.units[(r.cursor+i)%n]
-		if u.passed || u.final || u.pending.Load() > 0 {
+		if u.passed || u.final || u.pending.Load() > 0 || r.settling(u) {
 			continue
 		}
 		if floor := r.plan.Checks[u.check].MinInterval; u.started > 0 && now.Sub(u.lastStart) < floor {
@@ -265,10 +266,23 @@ func clippedByRun(run, attempt context.Context) bool {
 // hundred earlier attempts saw.
 func (r *run) fold(o outcome) {
 	u, res := o.u, o.r
+	u.back++
 	if res.Status == probe.StatusNone || u.passed || u.final {
 		return
 	}
-	if o.clipped && silent(res) && u.done > 0 {
+	if o.clipped && silent(res) && (u.done > 0 || u.unreachable) {
+		// For an unreachable check it is not even a verdict: silence cut
+		// short by the deadline proves nothing, so it never counts.
+		if u.done == 0 {
+			u.last = res
+		}
+		if u.unreachable && r.settling(u) && u.back == u.started {
+			// The streak is complete and this silence, cut short, was the last
+			// attempt in flight: it neither passes nor fails the port.
+			u.passed = true
+			u.passAt = r.deps.Clock.Now().Sub(r.start)
+			r.left--
+		}
 		return
 	}
 	u.done++
@@ -284,6 +298,10 @@ func (r *run) fold(o outcome) {
 	if res.Status == probe.StatusOpen {
 		u.lastOK = res
 	}
+	if u.unreachable {
+		r.foldUnreachable(u, o.seq, res.Status)
+		return
+	}
 	r.noteError(u, res.Status)
 	switch {
 	case u.record(o.seq, res.Status, r.plan.Policy.ConsecutiveSuccesses):
@@ -295,6 +313,37 @@ func (r *run) fold(o outcome) {
 		u.final = true
 		r.left--
 	}
+}
+
+// MinUnreachableAttempts is the fewest answers in a row, each closed or
+// filtered, that an expect = "unreachable" port needs to pass, whatever
+// consecutive_successes (when larger, that) or Snapshot say: one lost reply
+// of an open UDP port looks filtered, so one silence proves nothing.
+const MinUnreachableAttempts = 3
+
+// foldUnreachable applies one answer to an unreachable check's unit: any
+// open or error answer (something answered) fails it at once (the other
+// checks go on as usual, so that each row has its verdict);
+// MinUnreachableAttempts (or ConsecutiveSuccesses) closed or filtered
+// answers pass it once every attempt in flight has answered too.
+func (r *run) foldUnreachable(u *unit, seq int, st probe.Status) {
+	if st == probe.StatusOpen || st == probe.StatusError {
+		u.reached, u.final = true, true
+		r.left--
+		return
+	}
+	if r.settling(u) && u.back == u.started {
+		u.passed = true
+		u.passAt = r.deps.Clock.Now().Sub(r.start)
+		r.left--
+	}
+}
+
+// settling reports whether an unreachable check's unit has its answers and
+// starts no more attempts: it passes once every attempt still in flight has
+// answered closed or filtered too, since a late open answer must fail it.
+func (r *run) settling(u *unit) bool {
+	return u.unreachable && u.done >= max(r.plan.Policy.ConsecutiveSuccesses, MinUnreachableAttempts)
 }
 
 // noteError tracks how long u has answered only wrongly and sets r.erred

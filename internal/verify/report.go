@@ -52,6 +52,11 @@ type CheckResult struct {
 	Label     string     `json:"label"` // port or range label
 	Ports     int        `json:"ports"` // how many ports the row probed
 	Address   netip.Addr `json:"address"`
+	// Unreachable is the check's expect = "unreachable": the row passes when
+	// no port answered, and then its Status is the worst of their closed or
+	// filtered answers; a failing row is open or error when some port
+	// answered.
+	Unreachable bool `json:"unreachable,omitempty"`
 	// Status is open when the row passed, else the worst status among the
 	// ports that did not pass (see probe.Status.Severity): StatusNone only
 	// when none of them had a verdict before the run ended.
@@ -128,7 +133,10 @@ type rowKey struct {
 func buildRow(ci int, c check.Check, a netip.Addr, units []*unit) CheckResult {
 	row := CheckResult{
 		Check: ci, Name: c.Name, Protocol: c.Protocol, Transport: c.Transport,
-		Label: c.Label, Ports: len(units), Address: a, Passed: true,
+		Label: c.Label, Ports: len(units), Address: a, Passed: true, Unreachable: c.Unreachable,
+	}
+	if c.Unreachable {
+		return buildUnreachableRow(row, units)
 	}
 	worst := probe.StatusNone // among ports that have not passed
 	byStatus := make(map[probe.Status][]uint16)
@@ -173,3 +181,63 @@ func buildRow(ci int, c check.Check, a netip.Addr, units []*unit) CheckResult {
 // first, then the ports that answered but have not passed yet, then those
 // never probed.
 var groupOrder = []probe.Status{probe.StatusFiltered, probe.StatusClosed, probe.StatusError, probe.StatusOpen, probe.StatusNone}
+
+// buildUnreachableRow completes row for an expect = "unreachable" check.
+func buildUnreachableRow(row CheckResult, units []*unit) CheckResult {
+	passedStatus := probe.StatusNone // worst answer among passed ports
+	worst := probe.StatusNone        // among ports that have not passed
+	byStatus := make(map[probe.Status][]uint16)
+	for _, u := range units {
+		row.Attempts = max(row.Attempts, u.done)
+		st := u.last.Status
+		if u.lastOK.Status == probe.StatusOpen && row.RTT == 0 {
+			row.RTT, row.MappedAddress, row.OpenDetail = u.lastOK.RTT, u.lastOK.MappedAddress, u.lastOK.Detail
+		}
+		if u.passed {
+			row.PassedAfter = max(row.PassedAfter, u.passAt)
+			if st.Severity() > passedStatus.Severity() {
+				passedStatus = st
+			}
+			continue
+		}
+		row.Passed = false
+		if unreachableRank(st) > unreachableRank(worst) {
+			worst = st
+		}
+		byStatus[st] = append(byStatus[st], u.target.Port)
+		if st == probe.StatusNone {
+			row.Unprobed++
+		}
+		row.FailingPorts = append(row.FailingPorts, u.target.Port)
+		if len(row.Failing) < maxFailingResults {
+			row.Failing = append(row.Failing, u.last)
+		}
+	}
+	row.Status = passedStatus
+	if !row.Passed {
+		row.Status, row.PassedAfter = worst, 0
+	}
+	for _, st := range unreachableGroupOrder {
+		if ports := byStatus[st]; len(ports) > 0 {
+			row.Groups = append(row.Groups, PortGroup{Status: st, Ports: ports})
+		}
+	}
+	return row
+}
+
+// unreachableRank orders the statuses of an unreachable check's failing
+// ports: what answered is the news, open before error; then as Severity.
+func unreachableRank(st probe.Status) int {
+	switch st {
+	case probe.StatusOpen:
+		return 6
+	case probe.StatusError:
+		return 5
+	default:
+		return st.Severity()
+	}
+}
+
+// unreachableGroupOrder is groupOrder for an unreachable check: the ports
+// that answered first.
+var unreachableGroupOrder = []probe.Status{probe.StatusOpen, probe.StatusError, probe.StatusFiltered, probe.StatusClosed, probe.StatusNone}

@@ -26,7 +26,12 @@ type unit struct {
 	ahead   []probe.Status
 	passed  bool
 	final   bool // Snapshot: it answered closed or error, so no more attempts
-	passAt  time.Duration
+	// unreachable is the check's expect = "unreachable": a streak counts
+	// closed and filtered answers, and any open or error answer is final.
+	unreachable bool
+	reached     bool // unreachable, and something answered: it failed
+	back        int  // attempts whose outcome the loop has seen
+	passAt      time.Duration
 	// errSince is when the unit's current run of error answers began; zero
 	// when its last answer was not an error.
 	errSince time.Time
@@ -35,6 +40,15 @@ type unit struct {
 	// pending counts attempts waiting for the concurrency limit; a unit
 	// never queues a second one, so a saturated limit cannot pile up work.
 	pending atomic.Int32
+}
+
+// good reports whether st counts toward u's streak: open, or for an
+// unreachable check closed or filtered.
+func (u *unit) good(st probe.Status) bool {
+	if u.unreachable {
+		return st == probe.StatusClosed || st == probe.StatusFiltered
+	}
+	return st == probe.StatusOpen
 }
 
 // record notes attempt seq's status and reports whether need attempts that
@@ -47,7 +61,7 @@ func (u *unit) record(seq int, st probe.Status, need int) bool {
 	}
 	u.ahead[i] = st
 	for len(u.ahead) > 0 && u.ahead[0] != probe.StatusNone {
-		if u.ahead[0] == probe.StatusOpen {
+		if u.good(u.ahead[0]) {
 			u.streak++
 		} else {
 			u.streak = 0
@@ -58,16 +72,16 @@ func (u *unit) record(seq int, st probe.Status, need int) bool {
 			return true
 		}
 	}
-	if st != probe.StatusOpen || seq < u.inOrder {
+	if !u.good(st) || seq < u.inOrder {
 		return false
 	}
 	// A run of opens among the attempts answered early, around this one.
 	i = seq - u.inOrder
 	run := 1
-	for j := i - 1; j >= 0 && u.ahead[j] == probe.StatusOpen; j-- {
+	for j := i - 1; j >= 0 && u.good(u.ahead[j]); j-- {
 		run++
 	}
-	for j := i + 1; j < len(u.ahead) && u.ahead[j] == probe.StatusOpen; j++ {
+	for j := i + 1; j < len(u.ahead) && u.good(u.ahead[j]); j++ {
 		run++
 	}
 	return run >= need
