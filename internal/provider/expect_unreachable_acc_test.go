@@ -114,8 +114,8 @@ func TestAccExpectUnreachable_answersFails(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories(WithRemoteFactory(func(a agentConfig) (vantage.Vantage, error) {
 			v, err := fakeRemotes(nil)(a)
-			if a.Name == "old" {
-				return oldAgent{v.(renamedVantage)}, err
+			if rv, ok := v.(renamedVantage); ok && a.Name == "old" {
+				return oldAgent{rv}, err
 			}
 			return v, err
 		})),

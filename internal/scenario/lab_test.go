@@ -212,7 +212,8 @@ func (l *lab) AgentURL() string { return "https://" + labAgentAddr + ":" + labAg
 // "listening". Its output is in the test log on failure.
 func labStart(t *testing.T, ns, bin string, args ...string) {
 	t.Helper()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...)
+	// Killed at cleanup below, after the test's own context has ended.
+	cmd := exec.CommandContext(context.Background(), "ip", append([]string{"netns", "exec", ns, bin}, args...)...)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

@@ -299,7 +299,7 @@ func (r *run) fold(o outcome) {
 		u.lastOK = res
 	}
 	if u.unreachable {
-		r.foldUnreachable(u, o.seq, res.Status)
+		r.foldUnreachable(u, res.Status)
 		return
 	}
 	r.noteError(u, res.Status)
@@ -326,7 +326,7 @@ const MinUnreachableAttempts = 3
 // checks go on as usual, so that each row has its verdict);
 // MinUnreachableAttempts (or ConsecutiveSuccesses) closed or filtered
 // answers pass it once every attempt in flight has answered too.
-func (r *run) foldUnreachable(u *unit, seq int, st probe.Status) {
+func (r *run) foldUnreachable(u *unit, st probe.Status) {
 	if st == probe.StatusOpen || st == probe.StatusError {
 		u.reached, u.final = true, true
 		r.left--
