@@ -129,21 +129,11 @@ func parseAgentFlags(args []string, stderr io.Writer) (agentConfig, error) {
 // exit code.
 func runAgent(ctx context.Context, args []string, stderr io.Writer) int {
 	cfg, err := parseAgentFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		if ue, ok := errors.AsType[*usageError](err); !ok || !ue.reported {
-			fmt.Fprintf(stderr, "mediaprobe agent: %v\nRun 'mediaprobe agent -h' for usage.\n", err)
-		}
-		return exitUsage
+	if code, ok := flagsExit("agent", err, stderr); !ok {
+		return code
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "mediaprobe", Level: cfg.logLevel, Output: stderr, JSONFormat: cfg.jsonLogs})
-	if err := serveAgent(ctx, cfg, log); err != nil {
-		log.Error(err.Error())
-		return exitError
-	}
-	return exitOK
+	return served(serveAgent(ctx, cfg, log), log)
 }
 
 // serveAgent builds the agent, serves it and drains it when ctx ends.

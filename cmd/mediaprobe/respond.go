@@ -70,6 +70,32 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// flagsExit is the exit code of a subcommand whose flags did not parse:
+// help asked for, or a usage error said once on stderr. ok is true when the
+// flags parsed and the subcommand runs.
+func flagsExit(cmd string, err error, stderr io.Writer) (code int, ok bool) {
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	}
+	if ue, isUsage := errors.AsType[*usageError](err); !isUsage || !ue.reported {
+		fmt.Fprintf(stderr, "mediaprobe %s: %v\nRun 'mediaprobe %s -h' for usage.\n", cmd, err, cmd)
+	}
+	return exitUsage, false
+}
+
+// served is the exit code of a subcommand that ran: its error, if any, is
+// logged.
+func served(err error, log hclog.Logger) int {
+	if err != nil {
+		log.Error(err.Error())
+		return exitError
+	}
+	return exitOK
+}
+
 func newRespondFlags(cfg *respondConfig, logLevel *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("mediaprobe respond", flag.ContinueOnError)
 	fs.StringVar(&cfg.udpSpec, "udp", "", "UDP `ports` that answer STUN, such as 3478,10000-10100")
@@ -165,21 +191,11 @@ func parseRespondFlags(args []string, stderr io.Writer) (respondConfig, error) {
 // ctx ends, and returns the exit code.
 func runRespond(ctx context.Context, args []string, stderr io.Writer) int {
 	cfg, err := parseRespondFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		if ue, ok := errors.AsType[*usageError](err); !ok || !ue.reported {
-			fmt.Fprintf(stderr, "mediaprobe respond: %v\nRun 'mediaprobe respond -h' for usage.\n", err)
-		}
-		return exitUsage
+	if code, ok := flagsExit("respond", err, stderr); !ok {
+		return code
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "mediaprobe", Level: cfg.logLevel, Output: stderr})
-	if err := respond(ctx, cfg, log); err != nil {
-		log.Error(err.Error())
-		return exitError
-	}
-	return exitOK
+	return served(respond(ctx, cfg, log), log)
 }
 
 // respond binds the ports, serves them and logs a start and a stop line.
