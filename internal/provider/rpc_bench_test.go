@@ -23,28 +23,10 @@ func BenchmarkRPC(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sch, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil || len(sch.Diagnostics) > 0 {
-		b.Fatalf("GetProviderSchema: %v %v", err, sch)
-	}
-	// host = "127.0.0.1", checks = [{ protocol = "tcp", port = port }], every
-	// other attribute null as Terraform sends it; an empty provider block.
-	typ := as[tftypes.Object](b, sch.ResourceSchemas["media_server_reachability"].ValueType())
-	checksType := as[tftypes.List](b, typ.AttributeTypes["checks"])
-	check := nullObject(as[tftypes.Object](b, checksType.ElementType), map[string]tftypes.Value{
-		"protocol": tftypes.NewValue(tftypes.String, "tcp"),
-		"port":     tftypes.NewValue(tftypes.Number, int(testnet.TCPListener(b))),
-	})
-	providerType := as[tftypes.Object](b, sch.Provider.ValueType())
-	rpcbench.Run(b, newServer, rpcbench.Inputs{
-		TypeName:       "media_server_reachability",
-		ProviderConfig: rpcbench.Encode(b, providerType, nullObject(providerType, nil)),
-		Config: rpcbench.Encode(b, typ, nullObject(typ, map[string]tftypes.Value{
-			"host":   tftypes.NewValue(tftypes.String, "127.0.0.1"),
-			"checks": tftypes.NewValue(checksType, []tftypes.Value{check}),
-		})),
-		Null: rpcbench.Encode(b, typ, tftypes.NewValue(typ, nil)),
-	})
+	// host = "127.0.0.1", checks = [{ protocol = "tcp", port = port }].
+	rpcbench.Run(b, newServer, benchInputs(b, srv, func(tftypes.Object) (string, tftypes.Value) {
+		return "port", tftypes.NewValue(tftypes.Number, int(testnet.TCPListener(b)))
+	}))
 }
 
 // BenchmarkResourceRPC times what one more resource of the fleet shape (one
@@ -55,6 +37,16 @@ func BenchmarkResourceRPC(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	rpcbench.RunResource(b, srv, benchInputs(b, srv, func(checkType tftypes.Object) (string, tftypes.Value) {
+		return "ports", tftypes.NewValue(checkType.AttributeTypes["ports"], rpcbench.OpenPorts(b, 20))
+	}))
+}
+
+// benchInputs encodes a media_server_reachability on host 127.0.0.1 with one
+// tcp check whose ports attribute portsOf gives, every other attribute null
+// as Terraform sends it, and an empty provider block.
+func benchInputs(b *testing.B, srv tfprotov6.ProviderServer, portsOf func(tftypes.Object) (string, tftypes.Value)) rpcbench.Inputs {
+	b.Helper()
 	sch, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(sch.Diagnostics) > 0 {
 		b.Fatalf("GetProviderSchema: %v %v", err, sch)
@@ -62,12 +54,10 @@ func BenchmarkResourceRPC(b *testing.B) {
 	typ := as[tftypes.Object](b, sch.ResourceSchemas["media_server_reachability"].ValueType())
 	checksType := as[tftypes.List](b, typ.AttributeTypes["checks"])
 	checkType := as[tftypes.Object](b, checksType.ElementType)
-	check := nullObject(checkType, map[string]tftypes.Value{
-		"protocol": tftypes.NewValue(tftypes.String, "tcp"),
-		"ports":    tftypes.NewValue(checkType.AttributeTypes["ports"], rpcbench.OpenPorts(b, 20)),
-	})
+	name, ports := portsOf(checkType)
+	check := nullObject(checkType, map[string]tftypes.Value{"protocol": tftypes.NewValue(tftypes.String, "tcp"), name: ports})
 	providerType := as[tftypes.Object](b, sch.Provider.ValueType())
-	rpcbench.RunResource(b, srv, rpcbench.Inputs{
+	return rpcbench.Inputs{
 		TypeName:       "media_server_reachability",
 		ProviderConfig: rpcbench.Encode(b, providerType, nullObject(providerType, nil)),
 		Config: rpcbench.Encode(b, typ, nullObject(typ, map[string]tftypes.Value{
@@ -75,7 +65,7 @@ func BenchmarkResourceRPC(b *testing.B) {
 			"checks": tftypes.NewValue(checksType, []tftypes.Value{check}),
 		})),
 		Null: rpcbench.Encode(b, typ, tftypes.NewValue(typ, nil)),
-	})
+	}
 }
 
 func as[T tftypes.Type](tb testing.TB, t tftypes.Type) T {
