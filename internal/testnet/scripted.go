@@ -48,7 +48,9 @@ func scriptedUDPOn(tb testing.TB, ip string, reply func(i int, req []byte) [][]b
 				return // closed by cleanup
 			}
 			for _, out := range reply(i, buf[:n]) {
-				if _, err := pc.WriteTo(out, from); err != nil {
+				if _, err := pc.WriteTo(out, from); errors.Is(err, net.ErrClosed) {
+					return // cleanup closed it while reply ran: the test is over
+				} else if err != nil {
 					tb.Errorf("testnet: ScriptedUDP write to %s: %v", from, err)
 				}
 			}
