@@ -162,7 +162,9 @@ func ScriptedUDPFrom(tb testing.TB, from string, reply func(i int, req []byte) [
 				return // closed by cleanup
 			}
 			for _, b := range reply(i, buf[:n]) {
-				if _, err := out.WriteTo(b, client); err != nil {
+				if _, err := out.WriteTo(b, client); errors.Is(err, net.ErrClosed) {
+					return // cleanup closed it while reply ran: the test is over
+				} else if err != nil {
 					tb.Errorf("testnet: ScriptedUDPFrom write to %s: %v", client, err)
 				}
 			}
