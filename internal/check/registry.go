@@ -99,8 +99,8 @@ var webProtocols = []Protocol{
 			o := tlsProbeOptions(in)
 			return func(ctx context.Context, t probe.Target) probe.Result { return probe.TLS(ctx, t, o) }
 		},
-		ErrorHint: "likely a certificate problem (name, chain or expiry: see server_name, ca_cert_pem and " +
-			"min_cert_validity) or a service on that port that does not speak TLS",
+		ErrorHint: "likely a certificate problem (name, chain or expiry: see tls.server_name, tls.ca_cert_pem and " +
+			"tls.min_cert_validity) or a service on that port that does not speak TLS",
 	},
 	{
 		Name:       "http",
@@ -170,7 +170,7 @@ var mediaProtocols = []Protocol{
 		Transports: []string{"tcp"},
 		Options:    append(slices.Clone(tlsOptions), OptPath),
 		Probe:      rtspProbe(true),
-		ErrorHint: "likely a certificate problem (see server_name, ca_cert_pem and min_cert_validity) or a " +
+		ErrorHint: "likely a certificate problem (see tls.server_name, tls.ca_cert_pem and tls.min_cert_validity) or a " +
 			"different service on that port",
 	},
 	{
@@ -191,7 +191,7 @@ var mediaProtocols = []Protocol{
 			o := probe.RTMPOptions{TLS: new(tlsProbeOptions(in))}
 			return func(ctx context.Context, t probe.Target) probe.Result { return probe.RTMP(ctx, t, o) }
 		},
-		ErrorHint: "likely a certificate problem (see server_name, ca_cert_pem and min_cert_validity) or a " +
+		ErrorHint: "likely a certificate problem (see tls.server_name, tls.ca_cert_pem and tls.min_cert_validity) or a " +
 			"service on that port that does not speak RTMP over TLS",
 	},
 	{

@@ -88,8 +88,8 @@ func TestAccReachability_mediaProtocolsFail(t *testing.T) {
 func TestValidation_mediaProtocolOptions(t *testing.T) {
 	t.Parallel()
 	cases := []planErrorCase{
-		{"sip server_name over udp", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "sip", "port": 5060, "server_name": "sip.example.com"})),
-			`Attribute checks[0].server_name applies to protocol "sip" only with checks[0].transport = "tls", but the transport is "udp"`},
+		{"sip tls over udp", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "sip", "port": 5060, "tls": hclCheck{"server_name": "sip.example.com"}})),
+			`Attribute checks[0].tls applies to protocol "sip" only with checks[0].transport = "tls", but the transport is "udp"`},
 		{"rtmp path", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "rtmp", "port": 1935, "path": "/live"})),
 			`Attribute checks[0].path applies only to protocol "http", "https", "rtsp" or "rtsps", but checks[0].protocol is "rtmp"`},
 		{"srt over tcp", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "srt", "port": 9000, "transport": "tcp"})),

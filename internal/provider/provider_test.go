@@ -51,6 +51,8 @@ func (c hclCheck) hcl() string {
 				items[i] = strconv.Itoa(n)
 			}
 			fmt.Fprintf(&b, "%s = [%s]", k, strings.Join(items, ", "))
+		case hclCheck: // a nested object: tls, turn
+			fmt.Fprintf(&b, "%s = %s", k, v.hcl())
 		default:
 			fmt.Fprintf(&b, "%s = %v", k, v)
 		}

@@ -89,7 +89,7 @@ func TestAccReachability_httpsCertExpiresTooSoon(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "https", "port": port,
-				"ca_cert_pem": string(certPEM), "min_cert_validity": "168h"}),
+				"tls": hclCheck{"ca_cert_pem": string(certPEM), "min_cert_validity": "168h"}}),
 				append(fast, `timeouts { create = "1s" }`)...),
 			ExpectError: regexp.MustCompile(spaced(fmt.Sprintf(
 				`https 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: error after`, port)) +

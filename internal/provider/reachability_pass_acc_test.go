@@ -77,9 +77,9 @@ func TestAccReachability_openPortsPass(t *testing.T) {
 		hclCheck{"protocol": "tcp", "port": tcpPort},
 		hclCheck{"protocol": "stun", "port": stunUDP},
 		hclCheck{"protocol": "stun", "port": stunTCP, "transport": "tcp", "name": "turn-tcp"},
-		hclCheck{"protocol": "tls", "port": tlsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
+		hclCheck{"protocol": "tls", "port": tlsPort, "tls": hclCheck{"ca_cert_pem": string(certPEM), "min_cert_validity": "1h"}},
 		hclCheck{"protocol": "http", "port": httpPort, "path": "/healthz", "expect_status": 204},
-		hclCheck{"protocol": "https", "port": httpsPort, "ca_cert_pem": string(certPEM), "min_cert_validity": "1h"},
+		hclCheck{"protocol": "https", "port": httpsPort, "tls": hclCheck{"ca_cert_pem": string(certPEM), "min_cert_validity": "1h"}},
 	)
 	config := resourceConfig("127.0.0.1", checks, fast...)
 	stunRow := func(name, transport string, port uint16) map[string]knownvalue.Check {

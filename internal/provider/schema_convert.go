@@ -73,6 +73,13 @@ func dataSourceAttribute(a rschema.Attribute) dschema.Attribute {
 			Sensitive: a.Sensitive, Description: a.Description, MarkdownDescription: a.MarkdownDescription,
 			Validators: a.Validators,
 		}
+	case rschema.SingleNestedAttribute:
+		return dschema.SingleNestedAttribute{
+			Attributes: dataSourceAttributes(a.Attributes),
+			CustomType: a.CustomType, Required: a.Required, Optional: a.Optional, Computed: a.Computed,
+			Sensitive: a.Sensitive, Description: a.Description, MarkdownDescription: a.MarkdownDescription,
+			Validators: a.Validators,
+		}
 	default:
 		panic(fmt.Sprintf("dataSourceAttribute: no conversion for %T", a))
 	}

@@ -55,20 +55,35 @@ type dataSourceModel struct {
 }
 
 type checkModel struct {
-	Name            types.String  `tfsdk:"name"`
-	Protocol        types.String  `tfsdk:"protocol"`
-	Transport       types.String  `tfsdk:"transport"`
-	Port            types.Int64   `tfsdk:"port"`
-	Ports           types.List    `tfsdk:"ports"`
-	PortRange       types.String  `tfsdk:"port_range"`
-	Sample          types.Int64   `tfsdk:"sample"`
+	Name         types.String `tfsdk:"name"`
+	Protocol     types.String `tfsdk:"protocol"`
+	Transport    types.String `tfsdk:"transport"`
+	Port         types.Int64  `tfsdk:"port"`
+	Ports        types.List   `tfsdk:"ports"`
+	PortRange    types.String `tfsdk:"port_range"`
+	Sample       types.Int64  `tfsdk:"sample"`
+	Path         types.String `tfsdk:"path"`
+	ExpectStatus types.Int64  `tfsdk:"expect_status"`
+	Expect       types.String `tfsdk:"expect"`
+	TLS          types.Object `tfsdk:"tls"`
+	TURN         types.Object `tfsdk:"turn"`
+	// tls and turn are TLS and TURN decoded; all attributes null when the
+	// object is null or unknown.
+	tls  tlsModel  `tfsdk:"-"`
+	turn turnModel `tfsdk:"-"`
+	// attrs holds every attribute by name, for rules that go by name.
+	attrs map[string]attr.Value `tfsdk:"-"`
+}
+
+// tlsModel is a check's tls object.
+type tlsModel struct {
 	ServerName      types.String  `tfsdk:"server_name"`
 	CACertPEM       types.String  `tfsdk:"ca_cert_pem"`
 	MinCertValidity durationValue `tfsdk:"min_cert_validity"`
-	Path            types.String  `tfsdk:"path"`
-	ExpectStatus    types.Int64   `tfsdk:"expect_status"`
-	Expect          types.String  `tfsdk:"expect"`
-	// TURN.
+}
+
+// turnModel is a check's turn object.
+type turnModel struct {
 	Username         types.String  `tfsdk:"username"`
 	Password         types.String  `tfsdk:"password"`
 	PasswordWO       types.String  `tfsdk:"password_wo"` // resource only; read from config
@@ -78,8 +93,6 @@ type checkModel struct {
 	CredentialTTL    durationValue `tfsdk:"credential_ttl"`
 	RelayCheck       types.Bool    `tfsdk:"relay_check"`
 	DenyPrivatePeers types.Bool    `tfsdk:"deny_private_peers"`
-	// attrs holds every attribute by name, for rules that go by name.
-	attrs map[string]attr.Value `tfsdk:"-"`
 }
 
 // resultAttrTypes are the attribute types of one results row, as the
@@ -126,13 +139,13 @@ func checkModels(l types.List, diags *diag.Diagnostics) ([]checkModel, bool) {
 	return checks, true
 }
 
-// checkFields maps each tfsdk name of checkModel to its field, so that
-// checkFromValue decodes by the schema's own names. The framework's
+// tfsdkFields maps each tfsdk name of struct T to its field, so that
+// objects are decoded by the schema's own names. The framework's
 // reflection (ElementsAs, ObjectAs) compiles a regexp per struct field on
 // every conversion: decoding 20 checks took 0.7 ms that way, several times
 // per resource and apply.
-var checkFields = func() map[string]int {
-	t := reflect.TypeFor[checkModel]()
+func tfsdkFields[T any]() map[string]int {
+	t := reflect.TypeFor[T]()
 	fields := make(map[string]int, t.NumField())
 	for i := range t.NumField() {
 		if name := t.Field(i).Tag.Get("tfsdk"); name != "" && name != "-" {
@@ -140,25 +153,42 @@ var checkFields = func() map[string]int {
 		}
 	}
 	return fields
-}()
+}
 
-// checkFromValue decodes one element of checks. ok is false when the
-// element is null or unknown; attribute values keep their null or unknown
-// state, and a missing one (the data source has no write-only arguments)
+var (
+	checkFields = tfsdkFields[checkModel]()
+	tlsFields   = tfsdkFields[tlsModel]()
+	turnFields  = tfsdkFields[turnModel]()
+)
+
+// decodeObject sets the fields of *dst (a struct pointer) from a's values
+// by tfsdk name. Values keep their null or unknown state; a missing one
+// (the data source has no write-only arguments) stays the zero value, which
 // reads as null.
+func decodeObject(dst any, fields map[string]int, a map[string]attr.Value) {
+	rv := reflect.ValueOf(dst).Elem()
+	for name, i := range fields {
+		if v, ok := a[name]; ok && reflect.TypeOf(v) == rv.Field(i).Type() {
+			rv.Field(i).Set(reflect.ValueOf(v))
+		}
+	}
+}
+
+// checkFromValue decodes one element of checks, with its tls and turn
+// objects. ok is false when the element is null or unknown.
 func checkFromValue(v attr.Value) (c checkModel, ok bool) {
 	obj, ok := v.(types.Object)
 	if !ok || obj.IsNull() || obj.IsUnknown() {
 		return checkModel{}, false
 	}
-	a := obj.Attributes()
-	rv := reflect.ValueOf(&c).Elem()
-	for name, i := range checkFields {
-		if v, ok := a[name]; ok && reflect.TypeOf(v) == rv.Field(i).Type() {
-			rv.Field(i).Set(reflect.ValueOf(v))
-		}
+	c.attrs = obj.Attributes()
+	decodeObject(&c, checkFields, c.attrs)
+	if !c.TLS.IsNull() && !c.TLS.IsUnknown() {
+		decodeObject(&c.tls, tlsFields, c.TLS.Attributes())
 	}
-	c.attrs = a
+	if !c.TURN.IsNull() && !c.TURN.IsUnknown() {
+		decodeObject(&c.turn, turnFields, c.TURN.Attributes())
+	}
 	return c, true
 }
 
@@ -261,15 +291,15 @@ func (c checkModel) spec() (check.Spec, error) {
 		Transport: c.Transport.ValueString(),
 		Sample:    int(c.Sample.ValueInt64()),
 		Options: check.Options{
-			ServerName:       c.ServerName.ValueString(),
-			CACertPEM:        c.CACertPEM.ValueString(),
+			ServerName:       c.tls.ServerName.ValueString(),
+			CACertPEM:        c.tls.CACertPEM.ValueString(),
 			Path:             c.Path.ValueString(),
-			Username:         c.Username.ValueString(),
-			Password:         firstSet(c.PasswordWO, c.Password),
-			SharedSecret:     firstSet(c.SharedSecretWO, c.SharedSecret),
-			Realm:            c.Realm.ValueString(),
-			RelayCheck:       c.RelayCheck.ValueBool(),
-			DenyPrivatePeers: c.DenyPrivatePeers.ValueBool(),
+			Username:         c.turn.Username.ValueString(),
+			Password:         firstSet(c.turn.PasswordWO, c.turn.Password),
+			SharedSecret:     firstSet(c.turn.SharedSecretWO, c.turn.SharedSecret),
+			Realm:            c.turn.Realm.ValueString(),
+			RelayCheck:       c.turn.RelayCheck.ValueBool(),
+			DenyPrivatePeers: c.turn.DenyPrivatePeers.ValueBool(),
 		},
 	}
 	if !c.Port.IsNull() {
@@ -293,15 +323,15 @@ func (c checkModel) spec() (check.Spec, error) {
 	if !c.ExpectStatus.IsNull() {
 		s.Options.ExpectStatus = int(c.ExpectStatus.ValueInt64())
 	}
-	if !c.CredentialTTL.IsNull() {
-		d, err := time.ParseDuration(c.CredentialTTL.ValueString())
+	if !c.turn.CredentialTTL.IsNull() {
+		d, err := time.ParseDuration(c.turn.CredentialTTL.ValueString())
 		if err != nil {
 			return s, err
 		}
 		s.Options.CredentialTTL = d
 	}
-	if !c.MinCertValidity.IsNull() {
-		d, err := time.ParseDuration(c.MinCertValidity.ValueString())
+	if !c.tls.MinCertValidity.IsNull() {
+		d, err := time.ParseDuration(c.tls.MinCertValidity.ValueString())
 		if err != nil {
 			return s, err
 		}

@@ -33,13 +33,37 @@ func checkObjectType(t *testing.T) types.ObjectType {
 	return ot
 }
 
-// withTypedPorts gives a checkModel literal that leaves ports out a null
-// list of the schema's type: the zero types.List has no element type, which
-// the framework refuses to encode.
-func withTypedPorts(c checkModel) checkModel {
+// withTypedPorts gives a checkModel literal that leaves ports, tls or turn
+// out null values of the schema's types: the zero types.List and
+// types.Object have no element or attribute types, which the framework
+// refuses to encode.
+func withTypedPorts(t *testing.T, c checkModel) checkModel {
 	if c.Ports.ElementType(context.Background()) == nil {
 		c.Ports = types.ListNull(types.Int64Type)
 	}
+	attrTypes := checkObjectType(t).AttrTypes
+	if len(c.TLS.AttributeTypes(context.Background())) == 0 {
+		c.TLS = types.ObjectNull(attrTypes["tls"].(types.ObjectType).AttrTypes)
+	}
+	if len(c.TURN.AttributeTypes(context.Background())) == 0 {
+		c.TURN = types.ObjectNull(attrTypes["turn"].(types.ObjectType).AttrTypes)
+	}
+	return c
+}
+
+// tlsObject encodes a check's tls object with the framework's reflection.
+func tlsObject(t *testing.T, m tlsModel) types.Object {
+	t.Helper()
+	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes["tls"].(types.ObjectType).AttrTypes, m)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	return obj
+}
+
+// withTLS is c with its tls object set to m, encoded and decoded.
+func withTLS(t *testing.T, c checkModel, m tlsModel) checkModel {
+	c.TLS, c.tls = tlsObject(t, m), m
 	return c
 }
 
@@ -47,7 +71,7 @@ func withTypedPorts(c checkModel) checkModel {
 // checkFromValue must agree with.
 func checkObject(t *testing.T, c checkModel) types.Object {
 	t.Helper()
-	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes, withTypedPorts(c))
+	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes, withTypedPorts(t, c))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
@@ -57,22 +81,20 @@ func checkObject(t *testing.T, c checkModel) types.Object {
 func TestCheckFromValueRoundTrip(t *testing.T) {
 	t.Parallel()
 	for name, c := range map[string]checkModel{
-		"every attribute set": {
+		"every attribute set": withTLS(t, checkModel{
 			Name: types.StringValue("media"), Protocol: types.StringValue("https"),
 			Transport: types.StringValue("tcp"), Port: types.Int64Value(443), PortRange: types.StringValue("1-2"),
 			Ports:  types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(80), types.Int64Value(443)}),
-			Sample: types.Int64Value(1), ServerName: types.StringValue("turn.example.com"),
-			CACertPEM: types.StringValue("pem"), MinCertValidity: durationOf(time.Hour),
-			Path: types.StringValue("/health"), ExpectStatus: types.Int64Value(204),
-		},
+			Sample: types.Int64Value(1), Path: types.StringValue("/health"), ExpectStatus: types.Int64Value(204),
+		}, tlsModel{ServerName: types.StringValue("turn.example.com"), CACertPEM: types.StringValue("pem"),
+			MinCertValidity: durationOf(time.Hour)}),
 		"only required set, the rest null": {
 			Protocol: types.StringValue("tcp"), Port: types.Int64Value(1), Ports: types.ListNull(types.Int64Type),
 		},
-		"unknown attributes stay unknown": {
+		"unknown attributes stay unknown": withTLS(t, checkModel{
 			Protocol: types.StringUnknown(), Port: types.Int64Unknown(), PortRange: types.StringUnknown(),
-			Ports:           types.ListUnknown(types.Int64Type),
-			MinCertValidity: durationValue{GoDuration: timetypes.NewGoDurationUnknown()}, Sample: types.Int64Unknown(),
-		},
+			Ports: types.ListUnknown(types.Int64Type), Sample: types.Int64Unknown(),
+		}, tlsModel{MinCertValidity: durationValue{GoDuration: timetypes.NewGoDurationUnknown()}}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -84,6 +106,7 @@ func TestCheckFromValueRoundTrip(t *testing.T) {
 				t.Errorf("decoded %d attributes by name, want %d", len(got.attrs), len(checkFields))
 			}
 			got.attrs = nil
+			c = withTypedPorts(t, c)
 			if !reflect.DeepEqual(got, c) {
 				t.Errorf("decoded\n%+v\nwant\n%+v", got, c)
 			}
@@ -117,7 +140,7 @@ func TestCheckModels(t *testing.T) {
 	for i := range checks {
 		checks[i].attrs = nil
 	}
-	if !ok || !reflect.DeepEqual(checks, []checkModel{first, second}) {
+	if !ok || !reflect.DeepEqual(checks, []checkModel{withTypedPorts(t, first), withTypedPorts(t, second)}) {
 		t.Errorf("known list: got %+v, %v", checks, ok)
 	}
 	for name, tc := range map[string]struct {
@@ -162,11 +185,13 @@ func TestValidateChecksSkipsWhatIsNotKnown(t *testing.T) {
 	ot := checkObjectType(t)
 	// A duration that does not parse, on a protocol that takes none: only the
 	// attribute's own validation speaks (reflection cannot build this value).
+	tlsAttrs := tlsObject(t, tlsModel{}).Attributes()
+	tlsAttrs["min_cert_validity"] = durationValue{GoDuration: timetypes.GoDuration{StringValue: types.StringValue("soon")}}
 	attrs := checkObject(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)}).Attributes()
-	attrs["min_cert_validity"] = durationValue{GoDuration: timetypes.GoDuration{StringValue: types.StringValue("soon")}}
+	attrs["tls"] = types.ObjectValueMust(ot.AttrTypes["tls"].(types.ObjectType).AttrTypes, tlsAttrs)
 	badDuration := types.ObjectValueMust(ot.AttrTypes, attrs)
-	serverNameOnTCP := checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1),
-		ServerName: types.StringValue("x")}
+	serverNameOnTCP := withTLS(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)},
+		tlsModel{ServerName: types.StringValue("x")})
 	for name, tc := range map[string]struct {
 		l    types.List
 		errs int
@@ -176,11 +201,10 @@ func TestValidateChecksSkipsWhatIsNotKnown(t *testing.T) {
 		"null and unknown elements": {
 			l: types.ListValueMust(ot, []attr.Value{types.ObjectNull(ot.AttrTypes), types.ObjectUnknown(ot.AttrTypes)}),
 		},
-		"unknown protocol and ports": {l: types.ListValueMust(ot, []attr.Value{checkObject(t, checkModel{
+		"unknown protocol and ports": {l: types.ListValueMust(ot, []attr.Value{checkObject(t, withTLS(t, checkModel{
 			Protocol: types.StringUnknown(), Port: types.Int64Unknown(), PortRange: types.StringUnknown(),
-			Ports:      types.ListUnknown(types.Int64Type),
-			ServerName: types.StringValue("x"),
-		})})},
+			Ports: types.ListUnknown(types.Int64Type),
+		}, tlsModel{ServerName: types.StringValue("x")}))})},
 		"bad duration": {l: types.ListValueMust(ot, []attr.Value{badDuration})},
 		"known check": {
 			l:    types.ListValueMust(ot, []attr.Value{types.ObjectUnknown(ot.AttrTypes), checkObject(t, serverNameOnTCP)}),

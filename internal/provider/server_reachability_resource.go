@@ -122,11 +122,11 @@ func validateRecheckWriteOnly(ctx context.Context, config tfsdk.Config, diags *d
 		for _, v := range []struct {
 			name  string
 			value types.String
-		}{{"password_wo", c.PasswordWO}, {"shared_secret_wo", c.SharedSecretWO}} {
+		}{{"password_wo", c.turn.PasswordWO}, {"shared_secret_wo", c.turn.SharedSecretWO}} {
 			if v.value.IsNull() {
 				continue
 			}
-			at := path.Root("checks").AtListIndex(i).AtName(v.name)
+			at := path.Root("checks").AtListIndex(i).AtName("turn").AtName(v.name)
 			diags.AddAttributeError(at, "Write-only secret with recheck_on_refresh",
 				fmt.Sprintf("Attribute %s is write-only, so a refresh cannot read it, and recheck_on_refresh "+
 					"would probe without it. Use %s instead, or set recheck_on_refresh = false.",
@@ -227,8 +227,8 @@ func (r *serverReachabilityResource) applyPlan(ctx context.Context, name string,
 	}
 }
 
-// writeOnlyAttributes are the check attributes that only the configuration
-// holds: the plan and state have them null.
+// writeOnlyAttributes are the attributes of a check's turn object that only
+// the configuration holds: the plan and state have them null.
 var writeOnlyAttributes = []string{"password_wo", "shared_secret_wo"}
 
 // withWriteOnly returns the planned checks with the write-only secrets of
@@ -241,24 +241,42 @@ func withWriteOnly(ctx context.Context, planned, configured types.List, diags *d
 	out := make([]attr.Value, len(pe))
 	for i := range pe {
 		out[i] = pe[i]
-		po, ok := pe[i].(types.Object)
-		co, cok := ce[i].(types.Object)
-		if !ok || !cok || po.IsNull() || po.IsUnknown() || co.IsNull() || co.IsUnknown() {
+		pturn, ok := objectAttr(pe[i], "turn")
+		cturn, cok := objectAttr(ce[i], "turn")
+		if !ok || !cok {
 			continue
 		}
-		attrs := maps.Clone(po.Attributes())
+		turn := maps.Clone(pturn.Attributes())
 		for _, name := range writeOnlyAttributes {
-			if v, ok := co.Attributes()[name]; ok {
-				attrs[name] = v
+			if v, ok := cturn.Attributes()[name]; ok {
+				turn[name] = v
 			}
 		}
-		obj, ds := types.ObjectValue(po.AttributeTypes(ctx), attrs)
+		tv, ds := types.ObjectValue(pturn.AttributeTypes(ctx), turn)
+		diags.Append(ds...)
+		check := maps.Clone(pe[i].(types.Object).Attributes())
+		check["turn"] = tv
+		obj, ds := types.ObjectValue(pe[i].(types.Object).AttributeTypes(ctx), check)
 		diags.Append(ds...)
 		out[i] = obj
 	}
 	l, ds := types.ListValue(planned.ElementType(ctx), out)
 	diags.Append(ds...)
 	return l
+}
+
+// objectAttr returns v's attribute name when v is a known object and that
+// attribute a known, non-null object.
+func objectAttr(v attr.Value, name string) (types.Object, bool) {
+	o, ok := v.(types.Object)
+	if !ok || o.IsNull() || o.IsUnknown() {
+		return types.Object{}, false
+	}
+	a, ok := o.Attributes()[name].(types.Object)
+	if !ok || a.IsNull() || a.IsUnknown() {
+		return types.Object{}, false
+	}
+	return a, true
 }
 
 // apply verifies m under op's timeout and reports whether m should be

@@ -21,7 +21,6 @@ import (
 func checkAttributes() map[string]schema.Attribute {
 	tlsOnly := onlyFor(check.WithOption(check.OptServerName))
 	httpOnly := onlyFor(check.WithOption(check.OptPath))
-	turnOnly := onlyFor(check.WithOption(check.OptUsername))
 	tlsOnly += " For `stun`, `turn` and `sip`, only with `transport = \"tls\"`."
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{
@@ -75,25 +74,6 @@ func checkAttributes() map[string]schema.Attribute {
 			// At most the size of the range: validateConfigChecks, which sees both.
 			Validators: []validator.Int64{int64validator.Between(2, check.MaxPortsPerCheck)},
 		},
-		"server_name": schema.StringAttribute{
-			Optional: true,
-			MarkdownDescription: "Name sent in TLS SNI and checked against the certificate. Defaults to `host`." +
-				tlsOnly,
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-		"ca_cert_pem": schema.StringAttribute{
-			Optional: true,
-			MarkdownDescription: "PEM CA certificates to verify the server's chain against instead of the " +
-				"system roots." + tlsOnly,
-			Validators: []validator.String{validators.PEMCertificates()},
-		},
-		"min_cert_validity": schema.StringAttribute{
-			CustomType: durationType{},
-			Optional:   true,
-			MarkdownDescription: "Fail a certificate that expires within this Go duration, such as `168h`. " +
-				"Unset, any certificate that is still valid passes." + tlsOnly,
-			Validators: []validator.String{validators.DurationAtLeast(0)},
-		},
 		"path": schema.StringAttribute{
 			Optional: true,
 			MarkdownDescription: "For `http` and `https`, the path and query to GET, starting with `/` (default " +
@@ -122,17 +102,60 @@ func checkAttributes() map[string]schema.Attribute {
 				"included)." + onlyFor(check.WithOption(check.OptExpectStatus)),
 			Validators: []validator.Int64{int64validator.Between(100, 699)},
 		},
+		"tls": schema.SingleNestedAttribute{
+			Optional: true,
+			MarkdownDescription: "How to verify the server's TLS, such as `{ server_name = \"media.example.com\" }`." +
+				tlsOnly,
+			Attributes: tlsAttributes(),
+		},
+		"turn": schema.SingleNestedAttribute{
+			Optional: true,
+			MarkdownDescription: "The TURN credentials and what to prove beyond the allocation, such as " +
+				"`{ username = \"probe\", password = var.turn_password }` or `{ shared_secret_wo = ... }`. Required " +
+				"with protocol `turn`, and only for it.",
+			Attributes: turnAttributes(),
+		},
+	}
+}
+
+// tlsAttributes are the attributes of a check's tls object.
+func tlsAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"server_name": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Name sent in TLS SNI and checked against the certificate. Defaults to `host`.",
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"ca_cert_pem": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "PEM CA certificates to verify the server's chain against instead of the " +
+				"system roots.",
+			Validators: []validator.String{validators.PEMCertificates()},
+		},
+		"min_cert_validity": schema.StringAttribute{
+			CustomType: durationType{},
+			Optional:   true,
+			MarkdownDescription: "Fail a certificate that expires within this Go duration, such as `168h`. " +
+				"Unset, any certificate that is still valid passes.",
+			Validators: []validator.String{validators.DurationAtLeast(0)},
+		},
+	}
+}
+
+// turnAttributes are the attributes of a check's turn object.
+func turnAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
 		"username": schema.StringAttribute{
 			Optional: true,
 			MarkdownDescription: "TURN user: with `password` (or `password_wo`) the long-term credential; with " +
-				"`shared_secret` the user part of the derived TURN REST username `<expiry>:<username>`." + turnOnly,
+				"`shared_secret` the user part of the derived TURN REST username `<expiry>:<username>`.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"password": schema.StringAttribute{
 			Optional:  true,
 			Sensitive: true,
 			MarkdownDescription: "TURN long-term password, with `username`. It is stored in state, as sensitive; " +
-				"the resource's `password_wo` keeps it out." + turnOnly,
+				"the resource's `password_wo` keeps it out.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"password_wo": schema.StringAttribute{
@@ -140,7 +163,7 @@ func checkAttributes() map[string]schema.Attribute {
 			WriteOnly: true,
 			MarkdownDescription: "`password`, as a write-only argument (Terraform 1.11 and later): never stored in " +
 				"plan or state, so it can come from an ephemeral resource. Not with `recheck_on_refresh`, which " +
-				"has no configuration to read it from." + turnOnly,
+				"has no configuration to read it from.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"shared_secret": schema.StringAttribute{
@@ -148,40 +171,40 @@ func checkAttributes() map[string]schema.Attribute {
 			Sensitive: true,
 			MarkdownDescription: "TURN REST API secret (coturn's `static-auth-secret` with `use-auth-secret`): " +
 				"each attempt derives a username valid for `credential_ttl` and its HMAC-SHA1 password. " +
-				"Stored in state, as sensitive; the resource's `shared_secret_wo` keeps it out." + turnOnly,
+				"Stored in state, as sensitive; the resource's `shared_secret_wo` keeps it out.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"shared_secret_wo": schema.StringAttribute{
 			Optional:  true,
 			WriteOnly: true,
 			MarkdownDescription: "`shared_secret`, as a write-only argument (Terraform 1.11 and later). Not with " +
-				"`recheck_on_refresh`." + turnOnly,
+				"`recheck_on_refresh`.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"realm": schema.StringAttribute{
 			Optional:            true,
-			MarkdownDescription: "The realm the TURN server must announce; unset, any." + turnOnly,
+			MarkdownDescription: "The realm the TURN server must announce; unset, any.",
 			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		"credential_ttl": schema.StringAttribute{
 			CustomType: durationType{},
 			Optional:   true,
 			MarkdownDescription: "How long credentials derived from `shared_secret` are valid, as a Go duration. " +
-				"Defaults to `1h`." + turnOnly,
+				"Defaults to `1h`.",
 			Validators: []validator.String{validators.DurationAtLeast(time.Second)},
 		},
 		"relay_check": schema.BoolAttribute{
 			Optional: true,
 			MarkdownDescription: "Also send a datagram through the relay to a second socket of the prober and " +
 				"receive it back: proof that media can flow, not only that authentication works. Defaults to " +
-				"`false`." + turnOnly,
+				"`false`.",
 		},
 		"deny_private_peers": schema.BoolAttribute{
 			Optional: true,
 			MarkdownDescription: "Pass only if the server refuses permissions toward loopback, unspecified, " +
 				"RFC 1918, CGNAT, link-local, multicast and cloud metadata peers (169.254.169.254, " +
 				"fd00:ec2::254): an open relay into the private network is a security hole. Only permissions " +
-				"are requested; nothing is sent to those peers. Defaults to `false`." + turnOnly,
+				"are requested; nothing is sent to those peers. Defaults to `false`.",
 		},
 	}
 }

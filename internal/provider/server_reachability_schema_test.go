@@ -112,6 +112,11 @@ func walkResource(t *testing.T, p path.Path, a rschema.Attribute) {
 			walkResource(t, p.AtListIndex(0).AtName(name), c)
 		}
 	}
+	if n, ok := a.(rschema.SingleNestedAttribute); ok {
+		for name, c := range n.Attributes {
+			walkResource(t, p.AtName(name), c)
+		}
+	}
 }
 
 func walkDataSource(t *testing.T, p path.Path, a dschema.Attribute) {
@@ -125,6 +130,11 @@ func walkDataSource(t *testing.T, p path.Path, a dschema.Attribute) {
 	if n, ok := a.(dschema.ListNestedAttribute); ok {
 		for name, c := range n.NestedObject.Attributes {
 			walkDataSource(t, p.AtListIndex(0).AtName(name), c)
+		}
+	}
+	if n, ok := a.(dschema.SingleNestedAttribute); ok {
+		for name, c := range n.Attributes {
+			walkDataSource(t, p.AtName(name), c)
 		}
 	}
 }
@@ -174,7 +184,7 @@ func defaultValue(t *testing.T, a rschema.Attribute) (string, bool) {
 			t.Fatal("defaultValue: add reading a list Default")
 		}
 		return "", false
-	case rschema.MapAttribute, rschema.ListNestedAttribute:
+	case rschema.MapAttribute, rschema.ListNestedAttribute, rschema.SingleNestedAttribute:
 		return "", false
 	default:
 		t.Fatalf("defaultValue: add a case for %T", a)

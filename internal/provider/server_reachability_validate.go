@@ -29,17 +29,13 @@ type protocolOption struct {
 }
 
 // protocolOptions are the check attributes that only some protocols read.
-var protocolOptions = func() []protocolOption {
-	opts := []protocolOption{{"transport", check.WithTransports()}}
-	for _, name := range []string{check.OptServerName, check.OptCACertPEM, check.OptMinCertValidity, check.OptPath,
-		check.OptExpectStatus, check.OptUsername, check.OptPassword, check.OptSharedSecret, check.OptRealm,
-		check.OptCredentialTTL, check.OptRelayCheck, check.OptDenyPrivate} {
-		opts = append(opts, protocolOption{name, check.WithOption(name)})
-	}
-	// The write-only forms go with their protocols.
-	return append(opts, protocolOption{"password_wo", check.WithOption(check.OptPassword)},
-		protocolOption{"shared_secret_wo", check.WithOption(check.OptSharedSecret)})
-}()
+var protocolOptions = []protocolOption{
+	{"transport", check.WithTransports()},
+	{check.OptPath, check.WithOption(check.OptPath)},
+	{check.OptExpectStatus, check.WithOption(check.OptExpectStatus)},
+	{"tls", check.WithOption(check.OptServerName)},
+	{"turn", check.WithOption(check.OptUsername)},
+}
 
 // validateConfigChecks is the ValidateConfig of the resource and of the data
 // source: the rules that involve several attributes (validateChecks,
@@ -71,7 +67,7 @@ func validateChecks(l types.List, diags *diag.Diagnostics) {
 	var seen checkIndex
 	for i, e := range l.Elements() {
 		c, ok := checkFromValue(e)
-		if !ok || !c.MinCertValidity.valid() {
+		if !ok || !c.tls.MinCertValidity.valid() {
 			// Null or unknown: validated once known. A duration that does not
 			// parse: its attribute's own validation reports it with the right
 			// path, and the rest of this check waits for the fix.
@@ -116,26 +112,31 @@ func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
 // password (or password_wo), or shared_secret (or shared_secret_wo), whose
 // credential_ttl is meaningless without it.
 func validateTURNCredentials(at path.Path, c checkModel, diags *diag.Diagnostics) {
+	if c.TURN.IsUnknown() {
+		return // validated once known
+	}
 	set := func(v attr.Value) bool { return !v.IsNull() } // unknown counts as set
-	passwords := setNames(map[string]bool{"password": set(c.Password), "password_wo": set(c.PasswordWO)})
-	secrets := setNames(map[string]bool{"shared_secret": set(c.SharedSecret), "shared_secret_wo": set(c.SharedSecretWO)})
+	t, in := c.turn, at.AtName("turn")
+	passwords := setNames(map[string]bool{"password": set(t.Password), "password_wo": set(t.PasswordWO)})
+	secrets := setNames(map[string]bool{"shared_secret": set(t.SharedSecret), "shared_secret_wo": set(t.SharedSecretWO)})
 	switch {
 	case len(passwords)+len(secrets) == 0:
-		diags.AddAttributeError(at, "TURN check without credentials",
+		diags.AddAttributeError(in, "TURN check without credentials",
 			fmt.Sprintf("Attribute %s needs credentials: username with password (or password_wo), or shared_secret "+
-				"(or shared_secret_wo) for coturn's use-auth-secret.", at))
+				"(or shared_secret_wo) for coturn's use-auth-secret, such as "+
+				"turn = { username = \"probe\", password = var.turn_password }.", in))
 	case len(passwords)+len(secrets) > 1:
 		both := append(passwords, secrets...)
-		diags.AddAttributeError(at.AtName(both[1]), "Several TURN credentials",
+		diags.AddAttributeError(in.AtName(both[1]), "Several TURN credentials",
 			fmt.Sprintf("Attribute %s sets both %s and %s: set only one of password, password_wo, shared_secret "+
-				"and shared_secret_wo.", at, both[0], both[1]))
-	case len(passwords) == 1 && !set(c.Username):
-		diags.AddAttributeError(at.AtName("username"), "TURN password without username",
-			fmt.Sprintf("Attribute %s is required with %s.", at.AtName("username"), at.AtName(passwords[0])))
-	case len(passwords) == 1 && set(c.CredentialTTL):
-		diags.AddAttributeError(at.AtName("credential_ttl"), "credential_ttl without shared_secret",
+				"and shared_secret_wo.", in, both[0], both[1]))
+	case len(passwords) == 1 && !set(t.Username):
+		diags.AddAttributeError(in.AtName("username"), "TURN password without username",
+			fmt.Sprintf("Attribute %s is required with %s.", in.AtName("username"), in.AtName(passwords[0])))
+	case len(passwords) == 1 && set(t.CredentialTTL):
+		diags.AddAttributeError(in.AtName("credential_ttl"), "credential_ttl without shared_secret",
 			fmt.Sprintf("Attribute %s applies only with shared_secret (or shared_secret_wo), whose derived "+
-				"credentials it bounds; remove it.", at.AtName("credential_ttl")))
+				"credentials it bounds; remove it.", in.AtName("credential_ttl")))
 	}
 }
 
@@ -151,29 +152,22 @@ func setNames(m map[string]bool) []string {
 	return names
 }
 
-// validateTLSTransport refuses TLS options on a protocol whose TLS is one of
-// its transports (sip over tls) when another transport is chosen.
+// validateTLSTransport refuses tls on a protocol whose TLS is one of its
+// transports (sip over tls) when another transport is chosen.
 func validateTLSTransport(at path.Path, c checkModel, p check.Protocol, diags *diag.Diagnostics) {
-	if p.TLSTransport == "" || c.Transport.IsUnknown() || c.Transport.ValueString() == p.TLSTransport {
+	if p.TLSTransport == "" || c.Transport.IsUnknown() || c.Transport.ValueString() == p.TLSTransport ||
+		c.TLS.IsNull() {
 		return
 	}
 	transport := c.Transport.ValueString()
 	if transport == "" {
 		transport = p.Transports[0]
 	}
-	for _, o := range protocolOptions {
-		if !slices.Contains(tlsOptionNames, o.name) || c.attr(o.name).IsNull() {
-			continue
-		}
-		diags.AddAttributeError(at.AtName(o.name), "TLS option without TLS",
-			fmt.Sprintf("Attribute %s applies to protocol %q only with %s = %q, but the transport is %q. "+
-				"Set transport = %q, or remove %s.", at.AtName(o.name), p.Name, at.AtName("transport"),
-				p.TLSTransport, transport, p.TLSTransport, o.name))
-	}
+	diags.AddAttributeError(at.AtName("tls"), "TLS options without TLS",
+		fmt.Sprintf("Attribute %s applies to protocol %q only with %s = %q, but the transport is %q. "+
+			"Set transport = %q, or remove tls.", at.AtName("tls"), p.Name, at.AtName("transport"),
+			p.TLSTransport, transport, p.TLSTransport))
 }
-
-// tlsOptionNames are the options that configure TLS.
-var tlsOptionNames = []string{check.OptServerName, check.OptCACertPEM, check.OptMinCertValidity}
 
 // maxHTTPStatus is the largest HTTP status; SIP's go to 699.
 const maxHTTPStatus = 599

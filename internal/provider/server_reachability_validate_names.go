@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -111,9 +113,8 @@ func (c checkModel) effectiveName() (name string, explicit, ok bool) {
 // check (so port = 443 and ports = [443] agree), and the options. ok is
 // false while some attribute is unknown.
 func (c checkModel) identity() (id string, ok bool) {
-	if !fullyKnown(c.Protocol, c.Transport, c.Port, c.Ports, c.PortRange, c.Sample, c.ServerName, c.CACertPEM,
-		c.MinCertValidity, c.Path, c.ExpectStatus, c.Username, c.Password, c.PasswordWO, c.SharedSecret,
-		c.SharedSecretWO, c.Realm, c.CredentialTTL, c.RelayCheck, c.DenyPrivatePeers) {
+	if !fullyKnown(c.Protocol, c.Transport, c.Port, c.Ports, c.PortRange, c.Sample, c.Path, c.ExpectStatus, c.TLS,
+		c.TURN) {
 		return "", false
 	}
 	spec, err := c.spec()
@@ -138,14 +139,17 @@ func (c checkModel) identity() (id string, ok bool) {
 			o.RelayCheck, o.DenyPrivatePeers)), true
 }
 
-// fullyKnown reports whether no value, nor any element of a list, is
-// unknown.
+// fullyKnown reports whether no value, nor any element of a list or
+// attribute of an object, is unknown.
 func fullyKnown(values ...attr.Value) bool {
 	for _, v := range values {
 		if v.IsUnknown() {
 			return false
 		}
 		if l, ok := v.(types.List); ok && !fullyKnown(l.Elements()...) {
+			return false
+		}
+		if o, ok := v.(types.Object); ok && !fullyKnown(slices.Collect(maps.Values(o.Attributes()))...) {
 			return false
 		}
 	}

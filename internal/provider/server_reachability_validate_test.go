@@ -109,8 +109,8 @@ func TestValidateChecksNamesAndRepeats(t *testing.T) {
 			{Protocol: str("http"), Port: num(80), Path: types.StringUnknown()},
 			{Protocol: str("http"), Port: num(80), Path: str("/x"), Name: str("x")}}, nil},
 		{"a check with errors is not compared", []checkModel{
-			tcp443, {Protocol: str("tcp"), Port: num(443), ServerName: str("x")}},
-			[]wantDiag{{fail, at(1).AtName("server_name"), "applies only to protocol"}}},
+			tcp443, withTLS(t, checkModel{Protocol: str("tcp"), Port: num(443)}, tlsModel{ServerName: str("x")})},
+			[]wantDiag{{fail, at(1).AtName("tls"), "applies only to protocol"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

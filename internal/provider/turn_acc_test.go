@@ -35,11 +35,12 @@ func TestAccReachability_turnPasses(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: resourceConfig("127.0.0.1", checksHCL(
-				hclCheck{"protocol": "turn", "port": static.Port, "username": "alice", "password": "s3cret-pass",
-					"deny_private_peers": true},
-				hclCheck{"protocol": "turn", "transport": "tcp", "port": static.Port, "username": "alice",
-					"password": "s3cret-pass"},
-				hclCheck{"protocol": "turn", "port": rest.Port, "shared_secret": "rest-secret-42", "username": "sfu"},
+				hclCheck{"protocol": "turn", "port": static.Port, "turn": hclCheck{"username": "alice",
+					"password": "s3cret-pass", "deny_private_peers": true}},
+				hclCheck{"protocol": "turn", "transport": "tcp", "port": static.Port,
+					"turn": hclCheck{"username": "alice", "password": "s3cret-pass"}},
+				hclCheck{"protocol": "turn", "port": rest.Port,
+					"turn": hclCheck{"shared_secret": "rest-secret-42", "username": "sfu"}},
 			), fast...),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(true)),
@@ -63,9 +64,9 @@ func TestAccReachability_turnFails(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: resourceConfig("127.0.0.1", checksHCL(
-				hclCheck{"protocol": "turn", "port": open.Port, "username": "alice", "password": "wrong"},
-				hclCheck{"protocol": "turn", "port": open.Port, "username": "alice", "password": "s3cret-pass",
-					"deny_private_peers": true, "name": "open-relay"},
+				hclCheck{"protocol": "turn", "port": open.Port, "turn": hclCheck{"username": "alice", "password": "wrong"}},
+				hclCheck{"protocol": "turn", "port": open.Port, "name": "open-relay",
+					"turn": hclCheck{"username": "alice", "password": "s3cret-pass", "deny_private_peers": true}},
 			), append(fast, `on_failure = "warn"`, `error_timeout = "1s"`, `timeouts { create = "20s" }`)...),
 			ExpectNonEmptyPlan: true,
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -93,7 +94,7 @@ func TestAccReachability_turnWriteOnlyPasswordNotInState(t *testing.T) {
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		Steps: []resource.TestStep{{
 			Config: resourceConfig("127.0.0.1", checksHCL(
-				hclCheck{"protocol": "turn", "port": srv.Port, "username": "alice", "password_wo": secret},
+				hclCheck{"protocol": "turn", "port": srv.Port, "turn": hclCheck{"username": "alice", "password_wo": secret}},
 			), fast...),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(true)),
@@ -113,7 +114,7 @@ func TestAccReachability_turnWriteOnlyPasswordNeedsTerraform1_11(t *testing.T) {
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipWithWriteOnly{}},
 		Steps: []resource.TestStep{{
 			Config: resourceConfig("127.0.0.1", checksHCL(
-				hclCheck{"protocol": "turn", "port": 3478, "username": "alice", "password_wo": "wo-pass"},
+				hclCheck{"protocol": "turn", "port": 3478, "turn": hclCheck{"username": "alice", "password_wo": "wo-pass"}},
 			), fast...),
 			ExpectError: errorContaining("Write-only attributes are only supported in Terraform 1.11 and later."),
 		}},
@@ -149,24 +150,27 @@ func (c stateLacksCheck) CheckState(_ context.Context, req statecheck.CheckState
 // TURN credentials are complete and unambiguous at plan.
 func TestValidation_turnCredentials(t *testing.T) {
 	t.Parallel()
-	turn := func(extra hclCheck) string {
+	turn := func(creds hclCheck) string {
 		c := hclCheck{"protocol": "turn", "port": 3478}
-		for k, v := range extra {
-			c[k] = v
+		if creds != nil {
+			c["turn"] = creds
 		}
 		return resourceConfig("127.0.0.1", checksHCL(c))
 	}
 	runPlanErrorCases(t, []planErrorCase{
-		{"no credentials", turn(nil), "Attribute checks[0] needs credentials: username with password"},
-		{"password without username", turn(hclCheck{"password": "x"}), "Attribute checks[0].username is required with checks[0].password."},
+		{"no turn object", turn(nil), "Attribute checks[0].turn needs credentials: username with password"},
+		{"no credentials", turn(hclCheck{"realm": "example.com"}), "Attribute checks[0].turn needs credentials"},
+		{"password without username", turn(hclCheck{"password": "x"}),
+			"Attribute checks[0].turn.username is required with checks[0].turn.password."},
 		{"password and secret", turn(hclCheck{"username": "a", "password": "x", "shared_secret": "y"}),
-			"Attribute checks[0] sets both password and shared_secret"},
+			"Attribute checks[0].turn sets both password and shared_secret"},
 		{"ttl with password", turn(hclCheck{"username": "a", "password": "x", "credential_ttl": "2h"}),
-			"Attribute checks[0].credential_ttl applies only with shared_secret"},
-		{"relay_check on stun", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "relay_check": true})),
-			`Attribute checks[0].relay_check applies only to protocol "turn"`},
-		{"write-only with recheck", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "turn", "port": 3478, "username": "a",
-			"password_wo": "x"}), "recheck_on_refresh = true"),
-			"Attribute checks[0].password_wo is write-only, so a refresh cannot read it"},
+			"Attribute checks[0].turn.credential_ttl applies only with shared_secret"},
+		{"turn on stun", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "stun", "port": 3478,
+			"turn": hclCheck{"username": "a", "password": "x", "relay_check": true}})),
+			`Attribute checks[0].turn applies only to protocol "turn"`},
+		{"write-only with recheck", resourceConfig("127.0.0.1", checksHCL(hclCheck{"protocol": "turn", "port": 3478,
+			"turn": hclCheck{"username": "a", "password_wo": "x"}}), "recheck_on_refresh = true"),
+			"Attribute checks[0].turn.password_wo is write-only, so a refresh cannot read it"},
 	})
 }

@@ -25,12 +25,12 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 		{"port 70000", tcp(hclCheck{"port": 70000}), `Attribute checks[0].port value must be between 1 and 65535, got: 70000`},
 		{"unknown protocol", checksHCL(hclCheck{"protocol": "sctp", "port": 1}),
 			`Attribute checks[0].protocol value must be one of: ["tcp" "stun" "tls" "http" "https" "turn" "sip" "rtsp" "rtsps" "rtmp" "rtmps" "srt"], got: "sctp"`},
-		{"tls option on tcp", tcp(hclCheck{"server_name": "media.example.com"}),
-			"Attribute checks[0].server_name applies only to protocol " + quoteList(check.WithOption(check.OptServerName)) + `, but checks[0].protocol is "tcp".`},
-		{"min_cert_validity on stun/udp", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "min_cert_validity": "168h"}),
-			`Attribute checks[0].min_cert_validity applies to protocol "stun" only with checks[0].transport = "tls", but the transport is "udp".`},
-		{"min_cert_validity on http", checksHCL(hclCheck{"protocol": "http", "port": 80, "min_cert_validity": "168h"}),
-			"Attribute checks[0].min_cert_validity applies only to protocol " + quoteList(check.WithOption(check.OptMinCertValidity)) + `, but checks[0].protocol is "http".`},
+		{"tls on tcp", tcp(hclCheck{"tls": hclCheck{"server_name": "media.example.com"}}),
+			"Attribute checks[0].tls applies only to protocol " + quoteList(check.WithOption(check.OptServerName)) + `, but checks[0].protocol is "tcp".`},
+		{"tls on stun/udp", checksHCL(hclCheck{"protocol": "stun", "port": 3478, "tls": hclCheck{"min_cert_validity": "168h"}}),
+			`Attribute checks[0].tls applies to protocol "stun" only with checks[0].transport = "tls", but the transport is "udp".`},
+		{"tls on http", checksHCL(hclCheck{"protocol": "http", "port": 80, "tls": hclCheck{"min_cert_validity": "168h"}}),
+			"Attribute checks[0].tls applies only to protocol " + quoteList(check.WithOption(check.OptMinCertValidity)) + `, but checks[0].protocol is "http".`},
 		{"http option on tls", checksHCL(hclCheck{"protocol": "tls", "port": 443, "path": "/health"}),
 			`Attribute checks[0].path applies only to protocol "http", "https", "rtsp" or "rtsps"`},
 		{"transport on tcp", tcp(hclCheck{"transport": "udp"}), "Attribute checks[0].transport applies only to protocol " + quoteList(check.WithTransports())},
@@ -65,8 +65,8 @@ func TestValidation_badInputsFailAtPlan(t *testing.T) {
 			`Attribute poll_interval must be a Go duration such as "500ms", "2s" or "168h" (a number and one of the units ns, us, ms, s, m, h), got: "soon".`},
 		{"zero attempt_timeout", tcp(nil) + "\n  attempt_timeout = \"0s\"",
 			`Attribute attempt_timeout must be a Go duration of at least 1ms, such as "500ms" or "2s", got: "0s"`},
-		{"bad min_cert_validity", checksHCL(hclCheck{"protocol": "tls", "port": 443, "min_cert_validity": "1 week"}),
-			`Attribute checks[0].min_cert_validity must be a Go duration such as "500ms", "2s" or "168h"`},
+		{"bad min_cert_validity", checksHCL(hclCheck{"protocol": "tls", "port": 443, "tls": hclCheck{"min_cert_validity": "1 week"}}),
+			`Attribute checks[0].tls.min_cert_validity must be a Go duration such as "500ms", "2s" or "168h"`},
 		// The timeouts package's own message; Terraform quotes the line.
 		{"bad create timeout", tcp(nil) + "\n  timeouts {\n    create = \"forever\"\n  }",
 			`create = "forever" "forever" must be a string containing a sequence of decimal numbers`},
@@ -103,11 +103,11 @@ func TestValidation_dataSource(t *testing.T) {
 			Config: `
 data "media_server_reachability" "test" {
   host   = "127.0.0.1"
-  checks = [{ protocol = "tcp", port = 443, ca_cert_pem = "x" }]
+  checks = [{ protocol = "tcp", port = 443, tls = { ca_cert_pem = "x" } }]
 }
 `,
 			PlanOnly:    true,
-			ExpectError: errorContaining("Attribute checks[0].ca_cert_pem applies only to protocol " + quoteList(check.WithOption(check.OptCACertPEM))),
+			ExpectError: errorContaining("Attribute checks[0].tls applies only to protocol " + quoteList(check.WithOption(check.OptCACertPEM))),
 		}},
 	})
 }

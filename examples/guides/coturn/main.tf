@@ -30,29 +30,31 @@ resource "media_server_reachability" "turn" {
 
   checks = [
     {
-      protocol           = "turn"
-      transport          = "udp"
-      port               = 3478
-      username           = var.turn_username
-      password_wo        = var.turn_password # write-only: Terraform 1.11 and later
-      relay_check        = true              # a datagram through the relay and back
-      deny_private_peers = true              # 10.0.0.1, 169.254.169.254, ... must be refused
+      protocol  = "turn"
+      transport = "udp"
+      port      = 3478
+      turn = {
+        username           = var.turn_username
+        password_wo        = var.turn_password # write-only: Terraform 1.11 and later
+        relay_check        = true              # a datagram through the relay and back
+        deny_private_peers = true              # 10.0.0.1, 169.254.169.254, ... must be refused
+      }
     },
     {
-      protocol    = "turn"
-      transport   = "tcp"
-      port        = 3478
-      username    = var.turn_username
-      password_wo = var.turn_password
+      protocol  = "turn"
+      transport = "tcp"
+      port      = 3478
+      turn      = { username = var.turn_username, password_wo = var.turn_password }
     },
     {
-      protocol          = "turn"
-      transport         = "tls"
-      port              = 443
-      server_name       = "turn.example.com" # the name on coturn's certificate (cert=)
-      min_cert_validity = "168h"
-      username          = var.turn_username
-      password_wo       = var.turn_password
+      protocol  = "turn"
+      transport = "tls"
+      port      = 443
+      tls = {
+        server_name       = "turn.example.com" # the name on coturn's certificate (cert=)
+        min_cert_validity = "168h"
+      }
+      turn = { username = var.turn_username, password_wo = var.turn_password }
     },
   ]
 

@@ -92,7 +92,7 @@ resource "media_server_reachability" "sfu" {
     { protocol = "stun", transport = "udp", port = 3478 },
     { protocol = "stun", transport = "tcp", port = 3478 },
     # The certificate is issued for the record's name, not for the IP address.
-    { protocol = "https", port = 443, path = "/health", server_name = "sfu-eu-1.media.example.com" },
+    { protocol = "https", port = 443, path = "/health", tls = { server_name = "sfu-eu-1.media.example.com" } },
   ]
 
   timeouts {

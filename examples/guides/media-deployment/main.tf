@@ -13,11 +13,13 @@ resource "media_server_reachability" "media" {
     # SIP: any response to OPTIONS (200, 401, 404, ...) proves a SIP stack.
     { protocol = "sip", transport = "udp", port = 5060 },
     {
-      protocol          = "sip"
-      transport         = "tls"
-      port              = 5061
-      server_name       = "sip.example.net" # the name on the server's certificate
-      min_cert_validity = "168h"
+      protocol  = "sip"
+      transport = "tls"
+      port      = 5061
+      tls = {
+        server_name       = "sip.example.net" # the name on the server's certificate
+        min_cert_validity = "168h"
+      }
     },
     # RTMP ingest: the version 3 handshake, then close; nothing is published.
     { protocol = "rtmp", port = 1935 },

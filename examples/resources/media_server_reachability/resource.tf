@@ -7,10 +7,10 @@ resource "media_server_reachability" "sfu" {
     { protocol = "stun", transport = "udp", port = 3478 },
     { protocol = "stun", transport = "tcp", port = 3478 },
     {
-      name              = "tls/443"
-      protocol          = "tls"
-      port              = 443
-      min_cert_validity = "168h" # fail a certificate that expires within a week
+      name     = "tls/443"
+      protocol = "tls"
+      port     = 443
+      tls      = { min_cert_validity = "168h" } # fail a certificate that expires within a week
     },
     { protocol = "https", port = 443, path = "/health", expect_status = 200 },
     {
