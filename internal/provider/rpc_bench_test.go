@@ -2,14 +2,23 @@ package provider
 
 import (
 	"context"
+	"net/netip"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/mediareach/terraform-provider-media/bench/rpcbench"
+	"github.com/mediareach/terraform-provider-media/internal/probe"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
+	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
 // BenchmarkRPC times the calls of each Terraform step of a 1 resource x 1
@@ -88,3 +97,58 @@ func nullObject(typ tftypes.Object, set map[string]tftypes.Value) tftypes.Value 
 	}
 	return tftypes.NewValue(typ, vals)
 }
+
+// BenchmarkResourceRPCSchemaOnly is BenchmarkResourceRPC on a resource with
+// our schema and none of our code: no validation, no plan changes, and an
+// apply that saves the plan with the computed attributes set, as ours does.
+// Against BenchmarkResourceRPC it splits our per-resource cost into the
+// framework's work for the schema (this) and our own (the rest); against
+// bench/baseline's, it shows what the schema's size costs by itself.
+func BenchmarkResourceRPCSchemaOnly(b *testing.B) {
+	srv, err := providerserver.NewProtocol6WithError(schemaOnlyProvider{New("bench")().(*mediaProvider)})()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rpcbench.RunResource(b, srv, benchInputs(b, srv, func(checkType tftypes.Object) (string, tftypes.Value) {
+		return "ports", tftypes.NewValue(checkType.AttributeTypes["ports"], rpcbench.OpenPorts(b, 20))
+	}))
+}
+
+// schemaOnlyProvider is our provider with schemaOnlyResource in place of
+// media_server_reachability.
+type schemaOnlyProvider struct{ *mediaProvider }
+
+func (schemaOnlyProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{func() resource.Resource { return schemaOnlyResource{} }}
+}
+
+// schemaOnlyResource has media_server_reachability's schema and no logic.
+type schemaOnlyResource struct{}
+
+func (schemaOnlyResource) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	newServerReachabilityResource().Metadata(ctx, req, resp)
+}
+
+func (schemaOnlyResource) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
+	newServerReachabilityResource().Schema(ctx, req, resp)
+}
+
+func (schemaOnlyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var host types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("host"), &host)...)
+	resp.State.Raw = req.Plan.Raw
+	resp.Diagnostics.Append(setAttributes(ctx, &resp.State, map[string]attr.Value{
+		"id":          host,
+		"reachable":   types.BoolValue(true),
+		"verified_at": timetypes.NewRFC3339TimeValue(time.Unix(0, 0).UTC()),
+		"results": resultsValue([]verify.CheckResult{{Name: "tcp/1-20", Protocol: "tcp", Transport: "tcp",
+			Label: "1-20", Address: netip.MustParseAddr("127.0.0.1"), Vantage: "local", Status: probe.StatusOpen,
+			Attempts: 1, RTT: time.Millisecond, Passed: true}}),
+	})...)
+}
+
+func (schemaOnlyResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+func (schemaOnlyResource) Update(context.Context, resource.UpdateRequest, *resource.UpdateResponse) {}
+
+func (schemaOnlyResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
