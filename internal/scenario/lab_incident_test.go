@@ -33,7 +33,24 @@ func labConfig(l *lab, servers []labServer, extra ...string) string {
 // labConfigToken is labConfig with the agent token given.
 func labConfigToken(l *lab, token string, servers []labServer, extra ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `terraform {
+	b.WriteString(labProvider(l, token))
+	for _, s := range servers {
+		id := strings.ReplaceAll(s.Name, "-", "_")
+		b.WriteString(labResource(id, s.Addr, labChecks, "5s", extra...))
+		fmt.Fprintf(&b, `
+resource "terraform_data" "rotation_%s" {
+  input      = %q
+  depends_on = [media_server_reachability.%s]
+}
+`, id, s.Addr, id)
+	}
+	return b.String()
+}
+
+// labProvider is the terraform block and the provider block with the lab's
+// agent and the token given.
+func labProvider(l *lab, token string) string {
+	return fmt.Sprintf(`terraform {
   required_providers {
     media = { source = "mediareach/media" }
   }
@@ -43,26 +60,22 @@ provider "media" {
   agents = [{ name = %q, url = %q, token = %q, ca_cert_pem = %q }]
 }
 `, labAgentName, l.AgentURL(), token, string(l.AgentCAPEM))
-	for _, s := range servers {
-		id := strings.ReplaceAll(s.Name, "-", "_")
-		fmt.Fprintf(&b, `
+}
+
+// labResource is one media_server_reachability called id: checks (an HCL
+// list), a poll every 200ms, the create timeout given and extra lines.
+func labResource(id, host, checks, create string, extra ...string) string {
+	return fmt.Sprintf(`
 resource "media_server_reachability" %q {
   host          = %q
   checks        = %s
   poll_interval = "200ms"
   %s
   timeouts {
-    create = "5s"
+    create = %q
   }
 }
-
-resource "terraform_data" "rotation_%s" {
-  input      = %q
-  depends_on = [media_server_reachability.%s]
-}
-`, id, s.Addr, labChecks, strings.Join(extra, "\n  "), id, s.Addr, id)
-	}
-	return b.String()
+`, id, host, checks, strings.Join(extra, "\n  "), create)
 }
 
 func writeLabConfig(t *testing.T, config string) string {
