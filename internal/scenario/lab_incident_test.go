@@ -3,8 +3,10 @@
 package scenario
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -76,6 +78,41 @@ resource "media_server_reachability" %q {
   }
 }
 `, id, host, checks, strings.Join(extra, "\n  "), create)
+}
+
+// terraformRun is the outcome of one terraform command in the VPC.
+type terraformRun struct {
+	Out string
+	Err error
+}
+
+// Terraform runs terraform with args in dir from the VPC namespace, with a
+// CLI configuration whose dev_overrides point at the built provider.
+func (l *lab) Terraform(t *testing.T, dir string, timeout time.Duration, args ...string) terraformRun {
+	t.Helper()
+	rc := filepath.Join(dir, ".terraformrc")
+	if _, err := os.Stat(rc); err != nil {
+		cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"mediareach/media\" = %q\n  }\n  direct {}\n}\n", l.Bin.ProviderDir)
+		if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	terraform, _ := exec.LookPath("terraform")
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.VPC, terraform}, args...)...)
+	cmd.Dir = dir
+	env := []string{}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "MEDIA_AGENT_TOKEN") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	cmd.Env = append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+rc)
+	out, err := cmd.CombinedOutput()
+	return terraformRun{Out: string(out), Err: err}
 }
 
 func writeLabConfig(t *testing.T, config string) string {

@@ -242,12 +242,10 @@ func (l *lab) writeHosts(t *testing.T) {
 	t.Helper()
 	hosts := "127.0.0.1 localhost\n::1 localhost\n"
 	for _, s := range l.Built {
-		if s.Host == "" {
-			continue
-		}
-		hosts += s.Addr + " " + s.Host + "\n"
-		if s.Addr6 != "" {
-			hosts += s.Addr6 + " " + s.Host + "\n"
+		for _, addr := range []string{s.Addr, s.Addr6} {
+			if s.Host != "" && addr != "" {
+				hosts += addr + " " + s.Host + "\n"
+			}
 		}
 	}
 	for _, ns := range []string{l.Internet, l.VPC} {
@@ -367,39 +365,4 @@ func (l *lockedLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// terraformRun is the outcome of one terraform command in the VPC.
-type terraformRun struct {
-	Out string
-	Err error
-}
-
-// Terraform runs terraform with args in dir from the VPC namespace, with a
-// CLI configuration whose dev_overrides point at the built provider.
-func (l *lab) Terraform(t *testing.T, dir string, timeout time.Duration, args ...string) terraformRun {
-	t.Helper()
-	rc := filepath.Join(dir, ".terraformrc")
-	if _, err := os.Stat(rc); err != nil {
-		cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"mediareach/media\" = %q\n  }\n  direct {}\n}\n", l.Bin.ProviderDir)
-		if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	terraform, _ := exec.LookPath("terraform")
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.VPC, terraform}, args...)...)
-	cmd.Dir = dir
-	env := []string{}
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "MEDIA_AGENT_TOKEN") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+rc)
-	out, err := cmd.CombinedOutput()
-	return terraformRun{Out: string(out), Err: err}
 }
