@@ -144,6 +144,7 @@ func TestLabCases(t *testing.T) {
     { protocol = "tcp", port = 4443 },
     { protocol = "stun", transport = "udp", port = 4478 },
   ]`, "30s"))
+		l.cliConfig(t, dir)
 		began := time.Now()
 		done := make(chan terraformRun, 1)
 		go func() { done <- l.Terraform(t, dir, labApplyTimeout, applyArgs...) }()

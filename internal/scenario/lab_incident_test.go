@@ -90,13 +90,7 @@ type terraformRun struct {
 // CLI configuration whose dev_overrides point at the built provider.
 func (l *lab) Terraform(t *testing.T, dir string, timeout time.Duration, args ...string) terraformRun {
 	t.Helper()
-	rc := filepath.Join(dir, ".terraformrc")
-	if _, err := os.Stat(rc); err != nil {
-		cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"mediareach/media\" = %q\n  }\n  direct {}\n}\n", l.Bin.ProviderDir)
-		if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rc := l.cliConfig(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	terraform, _ := exec.LookPath("terraform")
@@ -113,6 +107,21 @@ func (l *lab) Terraform(t *testing.T, dir string, timeout time.Duration, args ..
 	cmd.Env = append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+rc)
 	out, err := cmd.CombinedOutput()
 	return terraformRun{Out: string(out), Err: err}
+}
+
+// cliConfig writes dir's CLI configuration unless it exists, and returns
+// its path. A test that runs Terraform on another goroutine calls it first,
+// so that only the test's goroutine can fail here.
+func (l *lab) cliConfig(t *testing.T, dir string) string {
+	t.Helper()
+	rc := filepath.Join(dir, ".terraformrc")
+	if _, err := os.Stat(rc); err != nil {
+		cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"mediareach/media\" = %q\n  }\n  direct {}\n}\n", l.Bin.ProviderDir)
+		if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rc
 }
 
 func writeLabConfig(t *testing.T, config string) string {

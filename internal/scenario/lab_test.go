@@ -34,7 +34,8 @@ import (
 // The router forwards without NAT, so a server sees VPC probes come from
 // 10.0.0.10 and internet probes from 203.0.113.10. The internet side and the
 // servers' network are dual-stack: the agent also has 2001:db8:113::10, and
-// a server given Addr6 is reached on it through the router.
+// a server given Addr6 is reached on it through the router (TestLabCases
+// adds media-4, 198.51.100.21 and 2001:db8:100::21, named media-4.lab.test).
 const (
 	labAgentAddr  = "203.0.113.10"
 	labAgentAddr6 = "2001:db8:113::10"
