@@ -10,6 +10,9 @@
 // with this provider), a router and three media servers running `mediaprobe
 // respond` behind nftables security groups, with both binaries built from
 // this repository and driven through real `terraform apply`.
+// lab_cases_test.go adds a dual-stack server for what the incident does not
+// show, and lab_loss_test.go runs many verifications through the agent
+// across a lossy path.
 //
 // The package has no code of its own; the tests are Linux-only, need root,
 // iproute2 and nftables (the lab also terraform and the go tool), and skip

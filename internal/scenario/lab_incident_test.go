@@ -3,8 +3,10 @@
 package scenario
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -33,7 +35,24 @@ func labConfig(l *lab, servers []labServer, extra ...string) string {
 // labConfigToken is labConfig with the agent token given.
 func labConfigToken(l *lab, token string, servers []labServer, extra ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `terraform {
+	b.WriteString(labProvider(l, token))
+	for _, s := range servers {
+		id := strings.ReplaceAll(s.Name, "-", "_")
+		b.WriteString(labResource(id, s.Addr, labChecks, "5s", extra...))
+		fmt.Fprintf(&b, `
+resource "terraform_data" "rotation_%s" {
+  input      = %q
+  depends_on = [media_server_reachability.%s]
+}
+`, id, s.Addr, id)
+	}
+	return b.String()
+}
+
+// labProvider is the terraform block and the provider block with the lab's
+// agent and the token given.
+func labProvider(l *lab, token string) string {
+	return fmt.Sprintf(`terraform {
   required_providers {
     media = { source = "mediareach/media" }
   }
@@ -43,26 +62,66 @@ provider "media" {
   agents = [{ name = %q, url = %q, token = %q, ca_cert_pem = %q }]
 }
 `, labAgentName, l.AgentURL(), token, string(l.AgentCAPEM))
-	for _, s := range servers {
-		id := strings.ReplaceAll(s.Name, "-", "_")
-		fmt.Fprintf(&b, `
+}
+
+// labResource is one media_server_reachability called id: checks (an HCL
+// list), a poll every 200ms, the create timeout given and extra lines.
+func labResource(id, host, checks, create string, extra ...string) string {
+	return fmt.Sprintf(`
 resource "media_server_reachability" %q {
   host          = %q
   checks        = %s
   poll_interval = "200ms"
   %s
   timeouts {
-    create = "5s"
+    create = %q
   }
 }
-
-resource "terraform_data" "rotation_%s" {
-  input      = %q
-  depends_on = [media_server_reachability.%s]
+`, id, host, checks, strings.Join(extra, "\n  "), create)
 }
-`, id, s.Addr, labChecks, strings.Join(extra, "\n  "), id, s.Addr, id)
+
+// terraformRun is the outcome of one terraform command in the VPC.
+type terraformRun struct {
+	Out string
+	Err error
+}
+
+// Terraform runs terraform with args in dir from the VPC namespace, with a
+// CLI configuration whose dev_overrides point at the built provider.
+func (l *lab) Terraform(t *testing.T, dir string, timeout time.Duration, args ...string) terraformRun {
+	t.Helper()
+	rc := l.cliConfig(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	terraform, _ := exec.LookPath("terraform")
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.VPC, terraform}, args...)...)
+	cmd.Dir = dir
+	env := []string{}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "MEDIA_AGENT_TOKEN") {
+			continue
+		}
+		env = append(env, kv)
 	}
-	return b.String()
+	cmd.Env = append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+rc)
+	out, err := cmd.CombinedOutput()
+	return terraformRun{Out: string(out), Err: err}
+}
+
+// cliConfig writes dir's CLI configuration unless it exists, and returns
+// its path. A test that runs Terraform on another goroutine calls it first,
+// so that only the test's goroutine can fail here.
+func (l *lab) cliConfig(t *testing.T, dir string) string {
+	t.Helper()
+	rc := filepath.Join(dir, ".terraformrc")
+	if _, err := os.Stat(rc); err != nil {
+		cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"mediareach/media\" = %q\n  }\n  direct {}\n}\n", l.Bin.ProviderDir)
+		if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rc
 }
 
 func writeLabConfig(t *testing.T, config string) string {

@@ -5,12 +5,14 @@ package scenario
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,9 +32,13 @@ import (
 //	vpc      10.0.0.10 ────┘                 └─ media-3 198.51.100.13
 //
 // The router forwards without NAT, so a server sees VPC probes come from
-// 10.0.0.10 and internet probes from 203.0.113.10.
+// 10.0.0.10 and internet probes from 203.0.113.10. The internet side and the
+// servers' network are dual-stack: the agent also has 2001:db8:113::10, and
+// a server given Addr6 is reached on it through the router (TestLabCases
+// adds media-4, 198.51.100.21 and 2001:db8:100::21, named media-4.lab.test).
 const (
 	labAgentAddr  = "203.0.113.10"
+	labAgentAddr6 = "2001:db8:113::10"
 	labRunnerAddr = "10.0.0.10"
 	labAgentPort  = "8443"
 	labAgentName  = "internet"
@@ -47,9 +53,21 @@ const (
 // labServer is one media server of the lab.
 type labServer struct {
 	Name, Addr string
+	// Addr6, if set, is its IPv6 address; Host, if set, a name that the
+	// internet and VPC hosts resolve (their /etc/hosts) to Addr and Addr6.
+	Addr6, Host string
+	// TCP and UDP are the ports its responder serves ("" for the media
+	// ports labTCP and labUDP).
+	TCP, UDP string
 	// Rules are its security group after "accept from 10.0.0.0/8".
 	Rules []string
 }
+
+// The media ports every responder serves unless its server says otherwise.
+const (
+	labTCP = "443,3478"
+	labUDP = "3478,10000-10019"
+)
 
 // labServers are the three servers; media-3's security group lacks inbound
 // udp/3478 from the internet.
@@ -63,6 +81,7 @@ var labServers = []labServer{
 type lab struct {
 	Internet, VPC, Router string
 	Servers               map[string]string // server name -> namespace
+	Built                 []labServer       // labServers, then newLab's extra
 	Bystander             string            // namespace of labBystander
 	Bin                   labBinaries
 	AgentCAPEM            []byte
@@ -97,10 +116,11 @@ func buildLabBinaries(t *testing.T) labBinaries {
 	return labBinaries{Mediaprobe: filepath.Join(dir, "mediaprobe"), ProviderDir: dir}
 }
 
-// newLab builds the namespaces, links, routes and security groups, and
-// starts a responder on every server and the agent on the internet host.
-// Everything is stopped and removed in t.Cleanup.
-func newLab(t *testing.T) *lab {
+// newLab builds the namespaces, links, routes and security groups of
+// labServers and extra, and starts a responder on every server and the
+// agent on the internet host. Everything is stopped and removed in
+// t.Cleanup.
+func newLab(t *testing.T, extra ...labServer) *lab {
 	t.Helper()
 	requireNetns(t)
 	if _, err := exec.LookPath("terraform"); err != nil {
@@ -108,52 +128,77 @@ func newLab(t *testing.T) *lab {
 	}
 	bin := buildLabBinaries(t)
 	base := uniqueName()
-	l := &lab{Internet: base + "-inet", VPC: base + "-vpc", Router: base + "-rtr", Servers: map[string]string{}, Bin: bin}
+	l := &lab{Internet: base + "-inet", VPC: base + "-vpc", Router: base + "-rtr", Servers: map[string]string{}, Bin: bin,
+		Built: append(slices.Clone(labServers), extra...)}
 	addNetns(t, l.Router)
 	addNetns(t, l.Internet)
 	addNetns(t, l.VPC)
 	nsRun(t, l.Router, nil, "ip", "link", "set", "lo", "up")
 	nsSysctl(t, l.Router, "net.ipv4.ip_forward", "1")
+	nsSysctl(t, l.Router, "net.ipv6.conf.all.forwarding", "1")
 	nsRun(t, l.Router, nil, "ip", "link", "add", "br0", "type", "bridge")
 	nsRun(t, l.Router, nil, "ip", "addr", "add", "198.51.100.1/24", "dev", "br0")
+	nsRun(t, l.Router, nil, "ip", "addr", "add", "2001:db8:100::1/64", "dev", "br0", "nodad")
 	nsRun(t, l.Router, nil, "ip", "link", "set", "br0", "up")
 	labLink(t, l.Router, "r-inet", "203.0.113.1/24", l.Internet, labAgentAddr+"/24", "203.0.113.1")
+	labLink6(t, l.Router, "r-inet", "2001:db8:113::1/64", l.Internet, labAgentAddr6+"/64", "2001:db8:113::1")
 	labLink(t, l.Router, "r-vpc", "10.0.0.1/24", l.VPC, labRunnerAddr+"/24", "10.0.0.1")
-	for i, s := range labServers {
+	for i, s := range l.Built {
 		ns := fmt.Sprintf("%s-m%d", base, i+1)
 		l.Servers[s.Name] = ns
 		addNetns(t, ns)
 		dev := fmt.Sprintf("r-m%d", i+1)
 		labLink(t, l.Router, dev, "", ns, s.Addr+"/24", "198.51.100.1")
 		nsRun(t, l.Router, nil, "ip", "link", "set", dev, "master", "br0")
+		listen := []string{"--listen", s.Addr}
+		if s.Addr6 != "" {
+			labLink6(t, l.Router, "", "", ns, s.Addr6+"/64", "2001:db8:100::1")
+			listen = nil // every address, IPv4 and IPv6
+		}
 		nsRun(t, ns, strings.NewReader(ruleset(labRules(s.Rules))), "nft", "-f", "-")
-		labStart(t, ns, bin.Mediaprobe, "respond", "--listen", s.Addr, "--tcp", "443,3478",
-			"--udp", "3478,10000-10019", "--ttl", "5m")
+		labStart(t, ns, bin.Mediaprobe, append([]string{"respond", "--tcp", cmp.Or(s.TCP, labTCP),
+			"--udp", cmp.Or(s.UDP, labUDP), "--ttl", "5m"}, listen...)...)
 	}
 	l.Bystander = base + "-by"
 	addNetns(t, l.Bystander)
 	labLink(t, l.Router, "r-by", "", l.Bystander, labBystander+"/24", "198.51.100.1")
 	nsRun(t, l.Router, nil, "ip", "link", "set", "r-by", "master", "br0")
 	nsRun(t, l.Bystander, strings.NewReader(ruleset(labRules(nil))), "nft", "-f", "-")
+	l.writeHosts(t)
 	l.startAgent(t)
 	return l
 }
 
 // labRules is a server's security group: count what comes from the agent,
-// accept everything from the VPC, then rules.
+// count and accept everything from the VPC, then rules.
 func labRules(rules []string) []string {
-	return append([]string{"ip saddr " + labAgentAddr + " counter", "ip saddr 10.0.0.0/8 accept"}, rules...)
+	return append([]string{"ip saddr " + labAgentAddr + " counter", "ip6 saddr " + labAgentAddr6 + " counter",
+		"ip saddr 10.0.0.0/8 counter accept"}, rules...)
 }
 
-var counterRE = regexp.MustCompile(`ip saddr ` + regexp.QuoteMeta(labAgentAddr) + ` counter packets (\d+)`)
+var (
+	counterRE  = regexp.MustCompile(`ip saddr ` + regexp.QuoteMeta(labAgentAddr) + ` counter packets (\d+)`)
+	counter6RE = regexp.MustCompile(`ip6 saddr ` + regexp.QuoteMeta(labAgentAddr6) + ` counter packets (\d+)`)
+	vpcRE      = regexp.MustCompile(`ip saddr 10\.0\.0\.0/8 counter packets (\d+)`)
+)
 
-// FromAgent is how many packets from the agent reached ns's firewall.
-func (l *lab) FromAgent(t *testing.T, ns string) int {
+// FromAgent is how many packets from the agent's IPv4 address reached ns's
+// firewall.
+func (l *lab) FromAgent(t *testing.T, ns string) int { return count(t, ns, counterRE) }
+
+// FromAgent6 is how many from its IPv6 address.
+func (l *lab) FromAgent6(t *testing.T, ns string) int { return count(t, ns, counter6RE) }
+
+// FromVPC is how many from the VPC.
+func (l *lab) FromVPC(t *testing.T, ns string) int { return count(t, ns, vpcRE) }
+
+// count reads the packet counter re matches in ns's input chain.
+func count(t *testing.T, ns string, re *regexp.Regexp) int {
 	t.Helper()
 	out := nsRun(t, ns, nil, "nft", "list", "chain", "inet", "filter", "input")
-	m := counterRE.FindStringSubmatch(out)
+	m := re.FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("no agent counter in %s:\n%s", ns, out)
+		t.Fatalf("no counter %s in %s:\n%s", re, ns, out)
 	}
 	n, err := strconv.Atoi(m[1])
 	if err != nil {
@@ -178,8 +223,51 @@ func labLink(t *testing.T, router, dev, routerAddr, host, hostAddr, gw string) {
 	nsRun(t, host, nil, "ip", "route", "add", "default", "via", gw)
 }
 
+// labLink6 adds IPv6 to a link that labLink made: routerAddr on the router
+// end (none when it is in the bridge), hostAddr and a default route via gw
+// on the host. Without DAD, the addresses work at once.
+func labLink6(t *testing.T, router, dev, routerAddr, host, hostAddr, gw string) {
+	t.Helper()
+	if routerAddr != "" {
+		nsRun(t, router, nil, "ip", "addr", "add", routerAddr, "dev", dev, "nodad")
+	}
+	nsRun(t, host, nil, "ip", "addr", "add", hostAddr, "dev", "eth0", "nodad")
+	nsRun(t, host, nil, "ip", "route", "add", "default", "via", gw)
+}
+
+// writeHosts gives the internet and VPC hosts an /etc/hosts with the
+// servers' Host names and an /etc/resolv.conf naming only loopback, which
+// `ip netns exec` mounts over the machine's (see ip-netns(8)): names
+// resolve inside the lab, and a lookup of any other name never leaves it.
+func (l *lab) writeHosts(t *testing.T) {
+	t.Helper()
+	hosts := "127.0.0.1 localhost\n::1 localhost\n"
+	for _, s := range l.Built {
+		for _, addr := range []string{s.Addr, s.Addr6} {
+			if s.Host != "" && addr != "" {
+				hosts += addr + " " + s.Host + "\n"
+			}
+		}
+	}
+	for _, ns := range []string{l.Internet, l.VPC} {
+		dir := filepath.Join("/etc/netns", ns)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = os.RemoveAll(dir)
+			_ = os.Remove("/etc/netns") // only once empty: other labs may use it
+		})
+		for name, text := range map[string]string{"hosts": hosts, "resolv.conf": "nameserver 127.0.0.1\n"} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // startAgent runs `mediaprobe agent` on the internet host over HTTPS, with a
-// certificate for its address, token labToken, allowed labAllow.
+// certificate for its address, token labToken, allowed l.allow().
 func (l *lab) startAgent(t *testing.T) {
 	t.Helper()
 	dir := t.TempDir()
@@ -193,14 +281,18 @@ func (l *lab) startAgent(t *testing.T) {
 	}
 	labStart(t, l.Internet, l.Bin.Mediaprobe, "agent", "--listen", labAgentAddr+":"+labAgentPort,
 		"--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem"),
-		"--allow", labAllow(), "--token-file", filepath.Join(dir, "tokens"), "--name", labAgentName)
+		"--allow", l.allow(), "--token-file", filepath.Join(dir, "tokens"), "--name", labAgentName)
 }
 
-// labAllow is the agent's allowlist: the three servers, not the bystander.
-func labAllow() string {
+// allow is the agent's allowlist: the servers' addresses, not the
+// bystander.
+func (l *lab) allow() string {
 	var ips []string
-	for _, s := range labServers {
+	for _, s := range l.Built {
 		ips = append(ips, s.Addr)
+		if s.Addr6 != "" {
+			ips = append(ips, s.Addr6)
+		}
 	}
 	return strings.Join(ips, ",")
 }
@@ -274,39 +366,4 @@ func (l *lockedLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// terraformRun is the outcome of one terraform command in the VPC.
-type terraformRun struct {
-	Out string
-	Err error
-}
-
-// Terraform runs terraform with args in dir from the VPC namespace, with a
-// CLI configuration whose dev_overrides point at the built provider.
-func (l *lab) Terraform(t *testing.T, dir string, timeout time.Duration, args ...string) terraformRun {
-	t.Helper()
-	rc := filepath.Join(dir, ".terraformrc")
-	if _, err := os.Stat(rc); err != nil {
-		cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"mediareach/media\" = %q\n  }\n  direct {}\n}\n", l.Bin.ProviderDir)
-		if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	terraform, _ := exec.LookPath("terraform")
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.VPC, terraform}, args...)...)
-	cmd.Dir = dir
-	env := []string{}
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "MEDIA_AGENT_TOKEN") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+rc)
-	out, err := cmd.CombinedOutput()
-	return terraformRun{Out: string(out), Err: err}
 }

@@ -105,6 +105,8 @@ func runRole(role, raw string) int {
 		err = respond(raw)
 	case roleVerify:
 		err = runVerify(raw)
+	case roleAgentRuns:
+		err = runAgentRuns(raw)
 	default:
 		err = fmt.Errorf("unknown %s %q", roleEnv, role)
 	}
