@@ -33,6 +33,10 @@ type RemoteOptions struct {
 	// CACertPEM, if set, is the only CA trusted for the agent's
 	// certificate; else the system roots.
 	CACertPEM string
+	// ClientCertPEM and ClientKeyPEM, both or neither, are the client
+	// certificate presented to an agent that runs with --client-ca. The
+	// key is never put in an error.
+	ClientCertPEM, ClientKeyPEM string
 }
 
 // Remote is a vantage point that runs the verification on a
@@ -96,6 +100,13 @@ func NewRemote(o RemoteOptions) (*Remote, error) {
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
+	pair, err := ClientKeyPair(o.ClientCertPEM, o.ClientKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("agent %q: %w", o.Name, err)
+	}
+	if pair.Certificate != nil {
+		tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
+	}
 	client := &http.Client{
 		Transport: tr,
 		// Never follow a redirect: it could carry the token elsewhere.
@@ -142,6 +153,10 @@ func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watc
 	if err != nil {
 		if ctx.Err() != nil {
 			return empty, fmt.Errorf("agent %q (%s): stopped before an answer: %w", r.name, r.base, ctx.Err())
+		}
+		if clientCertRefused(err) {
+			return empty, fmt.Errorf("agent %q (%s) refused the client certificate in the TLS handshake (%w): "+
+				"check client_cert_pem and client_key_pem against the CA the agent's --client-ca names", r.name, r.base, scrub(err))
 		}
 		return empty, fmt.Errorf("agent %q (%s) unreachable: %w", r.name, r.base, scrub(err))
 	}
