@@ -51,6 +51,7 @@ func newAgentFlags(cfg *agentConfig, allow, logFormat, logLevel *string) *flag.F
 	fs.IntVar(&cfg.limits.MaxPorts, "max-ports", agent.DefaultMaxPorts, "ports one request may probe over all its checks, a `count`")
 	fs.DurationVar(&cfg.limits.MaxTimeout, "max-timeout", agent.DefaultMaxTimeout, "longest a request may run, a `duration`; longer timeouts are cut to it")
 	fs.IntVar(&cfg.limits.PerToken, "max-runs-per-token", agent.DefaultPerToken, "verifications one token may run at once, a `count`; beyond it, 429")
+	fs.IntVar(&cfg.limits.PerMinute, "max-requests-per-minute", agent.DefaultPerMinute, "verify requests one token may send a minute, a `count` (a bucket that size, refilled at that rate); beyond it, 429")
 	fs.Float64Var(&cfg.limits.MaxProbeRate, "max-probe-rate", agent.DefaultMaxProbeRate, "attempt starts per second against one host, a `rate`, at most")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: mediaprobe agent --listen ADDR --allow TARGETS --token-file FILE [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [flags]
@@ -125,8 +126,9 @@ func parseAgentFlags(args []string, stderr io.Writer) (agentConfig, error) {
 		return cfg, usagef("--log-level %q: want trace, debug, info, warn, error or off", logLevel)
 	}
 	l := cfg.limits
-	if l.MaxChecks < 1 || l.MaxPorts < 1 || l.MaxTimeout <= 0 || l.PerToken < 1 || !(l.MaxProbeRate > 0) {
-		return cfg, usagef("--max-checks, --max-ports, --max-timeout, --max-runs-per-token and --max-probe-rate must be above 0")
+	if l.MaxChecks < 1 || l.MaxPorts < 1 || l.MaxTimeout <= 0 || l.PerToken < 1 || l.PerMinute < 1 || !(l.MaxProbeRate > 0) {
+		return cfg, usagef("--max-checks, --max-ports, --max-timeout, --max-runs-per-token, --max-requests-per-minute " +
+			"and --max-probe-rate must be above 0")
 	}
 	return cfg, nil
 }

@@ -46,6 +46,7 @@ func TestAgentUsage(t *testing.T) {
 		{"no token file", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "127.0.0.1/32"}, exitUsage, "--token-file is required"},
 		{"plain http elsewhere", []string{"agent", "--listen", "0.0.0.0:0", "--allow", "10.0.0.0/8", "--token-file", tf}, exitUsage, "plain HTTP is allowed only on a loopback"},
 		{"client ca without tls", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf, "--client-ca", tf}, exitUsage, "--client-ca needs --tls-cert"},
+		{"zero rate", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf, "--max-requests-per-minute", "0"}, exitUsage, "--max-requests-per-minute"},
 		{"bad log format", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf, "--log-format", "xml"}, exitUsage, "--log-format"},
 		{"bad allow", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/40", "--token-file", tf}, exitError, "--allow"},
 		{"missing token file", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf + ".nope"}, exitError, "--token-file"},

@@ -27,54 +27,6 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
 
-// Default per-request caps; Limits' zero fields take them.
-const (
-	DefaultMaxChecks     = 32
-	DefaultMaxPorts      = 1024 // ports over all checks, before resolution
-	DefaultMaxAddresses  = 16   // resolved addresses of the target
-	DefaultMaxTimeout    = 10 * time.Minute
-	DefaultTimeout       = 2 * time.Minute // a request without timeout_ns
-	DefaultPerToken      = 4               // runs at once per token
-	DefaultMaxProbeRate  = 500             // attempt starts per second against one host
-	DefaultRetryAfterSec = 5
-)
-
-// Limits are the per-request and per-token caps.
-type Limits struct {
-	MaxChecks    int
-	MaxPorts     int
-	MaxAddresses int
-	// MaxTimeout clamps a request's timeout; Timeout is used when it has none.
-	MaxTimeout time.Duration
-	Timeout    time.Duration
-	// PerToken caps the runs one token has at once; beyond it, 429.
-	PerToken int
-	// MaxProbeRate caps (and is the default of) Policy.MaxProbeRate.
-	MaxProbeRate float64
-}
-
-func (l Limits) withDefaults() Limits {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.MaxChecks, DefaultMaxChecks)
-	def(&l.MaxPorts, DefaultMaxPorts)
-	def(&l.MaxAddresses, DefaultMaxAddresses)
-	def(&l.PerToken, DefaultPerToken)
-	if l.MaxTimeout <= 0 {
-		l.MaxTimeout = DefaultMaxTimeout
-	}
-	if l.Timeout <= 0 {
-		l.Timeout = min(DefaultTimeout, l.MaxTimeout)
-	}
-	if l.MaxProbeRate <= 0 {
-		l.MaxProbeRate = DefaultMaxProbeRate
-	}
-	return l
-}
-
 // Config builds a Server.
 type Config struct {
 	// Name is the agent's vantage name, for reports and logs.
@@ -103,6 +55,8 @@ type Server struct {
 
 	mu      sync.Mutex
 	running map[string]int // runs per token name
+	rates   *tokenRates
+	clock   verify.Clock // Deps.Clock, or the wall clock
 
 	drain     context.Context // ends every run (Drain)
 	drainStop context.CancelFunc
@@ -126,8 +80,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		name: cfg.Name, auth: newAuthenticator(cfg.Tokens), allow: cfg.Allow,
 		limits: cfg.Limits.withDefaults(), log: cfg.Log, deps: cfg.Deps,
-		metrics: newMetrics(), running: map[string]int{},
+		metrics: newMetrics(), running: map[string]int{}, clock: cfg.Deps.Clock,
 	}
+	if s.clock == nil {
+		s.clock = verify.RealClock{}
+	}
+	s.rates = newTokenRates(s.limits.PerMinute)
 	s.drain, s.drainStop = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	mux.HandleFunc(agentapi.VerifyPath, s.verify)
@@ -171,6 +129,13 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.drain.Err() != nil {
 		s.refuse(w, r, http.StatusServiceUnavailable, agentapi.ReasonShuttingDown, who, "the agent is shutting down")
+		return
+	}
+	// The rate is counted before the body is read or anything resolved.
+	if ok, after := s.rates.allow(who, s.clock.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(after))
+		s.refuse(w, r, http.StatusTooManyRequests, agentapi.ReasonRate, who, fmt.Sprintf(
+			"token %s sent more than its %d verify requests a minute; the next is allowed in %ds", who, s.limits.PerMinute, after))
 		return
 	}
 	req, status, reason, err := s.decode(w, r)
@@ -260,26 +225,6 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) (vantage.Request
 		req.Policy.MaxProbeRate = s.limits.MaxProbeRate
 	}
 	return req, 0, "", nil
-}
-
-func (s *Server) acquire(who string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.running[who] >= s.limits.PerToken {
-		return false
-	}
-	s.running[who]++
-	s.metrics.inFlight.Inc()
-	return true
-}
-
-func (s *Server) release(who string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.running[who]--; s.running[who] <= 0 {
-		delete(s.running, who)
-	}
-	s.metrics.inFlight.Dec()
 }
 
 // fixedResolver answers with the addresses already checked, so the engine

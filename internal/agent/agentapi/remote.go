@@ -203,8 +203,13 @@ func (r *Remote) refusal(resp *http.Response) error {
 	case resp.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("%s refused the target (403): %s", who, orStatus(said, resp))
 	case resp.StatusCode == http.StatusTooManyRequests:
-		retry := resp.Header.Get("Retry-After")
-		return fmt.Errorf("%s is busy (429): %s; retry after %ss", who, orStatus(said, resp), orDefault(retry, "a few "))
+		retry := orDefault(resp.Header.Get("Retry-After"), "a few ")
+		if eb.Reason == ReasonRate {
+			return fmt.Errorf("%s refused the request: the token's request rate is used up (429, %s): %s; retry after %ss",
+				who, ReasonRate, orStatus(said, resp), retry)
+		}
+		return fmt.Errorf("%s is busy: the token's verifications at once are used up (429, %s): %s; retry after %ss",
+			who, orDefault(eb.Reason, ReasonBusy), orStatus(said, resp), retry)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		return fmt.Errorf("%s answered with a redirect (%s), which is never followed: check the url", who, resp.Status)
 	default:

@@ -63,6 +63,7 @@ const (
 	ReasonLimit        = "limit"         // 400: over a per-request cap
 	ReasonForbidden    = "forbidden"     // 403: a target address outside the allowlist
 	ReasonBusy         = "busy"          // 429: the token's concurrency is used up
+	ReasonRate         = "rate"          // 429: the token's request rate is used up
 	ReasonMethod       = "method"        // 405
 	ReasonShuttingDown = "shutting_down" // 503
 )
