@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -161,21 +160,29 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	stop := context.AfterFunc(s.drain, cancel)
 	defer stop()
 
+	// The first lookup decides the status as before: a name that resolves
+	// is admitted (or refused with 403/400) before streaming starts. A
+	// failed lookup is retried (see resolveLater), which streams.
 	addrs, rerr := probe.Resolve(ctx, s.deps.Resolver, req.Host, string(req.IPVersion))
 	if rerr == nil {
-		if len(addrs) > s.limits.MaxAddresses {
-			s.refuse(w, r, http.StatusBadRequest, agentapi.ReasonLimit, who, fmt.Sprintf(
-				"%s resolved to %d addresses, more than the %d allowed", req.Host, len(addrs), s.limits.MaxAddresses))
+		if status, reason, msg := s.admit(req, addrs); status != 0 {
+			s.refuse(w, r, status, reason, who, msg)
 			return
 		}
-		for _, a := range addrs {
-			if err := s.allow.Check(req.Host, a); err != nil {
-				s.refuse(w, r, http.StatusForbidden, agentapi.ReasonForbidden, who, err.Error())
+		s.run(ctx, startStream(w), r.RemoteAddr, who, req, addrs, nil)
+		return
+	}
+	st := startStream(w)
+	if s.retryable(req, rerr) {
+		addrs, rerr = s.resolveLater(ctx, st, req, rerr)
+		if rerr == nil {
+			if status, reason, msg := s.admit(req, addrs); status != 0 {
+				s.refuseLate(st, r, req, reason, who, msg)
 				return
 			}
 		}
 	}
-	s.run(ctx, w, r.RemoteAddr, who, req, addrs, rerr)
+	s.run(ctx, st, r.RemoteAddr, who, req, addrs, rerr)
 }
 
 // decode reads and checks the request body against the caps.
@@ -227,21 +234,15 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) (vantage.Request
 	return req, 0, "", nil
 }
 
-// fixedResolver answers with the addresses already checked, so the engine
-// never looks the host up again.
-type fixedResolver []netip.Addr
-
-func (f fixedResolver) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
-	var out []netip.Addr
-	for _, a := range f {
-		if network == "ip" || (network == "ip4") == a.Is4() {
-			out = append(out, a)
-		}
-	}
-	if len(out) == 0 {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	return out, nil
+// startStream sends the 200 and its headers: from here on, the answer is
+// NDJSON lines.
+func startStream(w http.ResponseWriter) *stream {
+	w.Header().Set("Content-Type", agentapi.ContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	st := &stream{w: w, rc: http.NewResponseController(w), enc: json.NewEncoder(w)}
+	st.rc.Flush() //nolint:errcheck // the first write reports a gone client
+	return st
 }
 
 // stream writes NDJSON lines, flushing each.
@@ -261,24 +262,15 @@ func (st *stream) line(l agentapi.Line) {
 }
 
 // run streams the verification and logs and counts its verdict.
-func (s *Server) run(ctx context.Context, w http.ResponseWriter, remote, who string, req vantage.Request, addrs []netip.Addr, rerr error) {
-	w.Header().Set("Content-Type", agentapi.ContentType)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	st := &stream{w: w, rc: http.NewResponseController(w), enc: json.NewEncoder(w)}
-	st.rc.Flush() //nolint:errcheck // the first write reports a gone client
-
+func (s *Server) run(ctx context.Context, st *stream, remote, who string, req vantage.Request, addrs []netip.Addr, rerr error) {
 	start := time.Now()
 	var (
 		rep verify.Report
 		err error
 	)
 	if rerr != nil {
-		// The lookup failed: say so as the engine would, without retrying.
-		rep = verify.Report{Vantage: s.name, Host: req.Host, ResolveError: rerr.Error(), ResolveCode: probe.CodeLookupFailed}
-		if _, unusable := errors.AsType[*probe.AddressError](rerr); unusable {
-			rep.ResolveCode = verify.CodeUnusableAddress
-		}
+		// Every lookup failed until the deadline: say so as the engine would.
+		rep = s.unresolved(req, rerr)
 	} else {
 		d := s.deps
 		d.Resolver = fixedResolver(addrs)

@@ -249,6 +249,11 @@ func (r *Remote) read(ctx context.Context, body io.Reader, w vantage.Watcher, la
 			}
 		case LineReport:
 			if ln.Error != "" {
+				if ln.Stop == StopRefused {
+					// As a 403 or 400 would say it, had the name resolved at once.
+					return rep, fmt.Errorf("agent %q (%s) refused the target once it resolved (%s): %s",
+						r.name, r.base, ln.Reason, ln.Error)
+				}
 				if ln.Stop == StopTimeout {
 					// The run used the time it was given: a verdict on
 					// the checks, as a local run's timeout is.
