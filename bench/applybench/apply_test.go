@@ -25,6 +25,7 @@ func TestApply(t *testing.T) {
 	}{
 		{"startup", h.startup},
 		{"unblock", h.unblock},
+		{"unblockagent", h.unblockAgent},
 		{"scale", h.scale},
 		{"fleet", h.fleet},
 		{"failure", h.failure},

@@ -27,6 +27,7 @@ const shutdownGrace = 30 * time.Second
 type agentConfig struct {
 	listen          string
 	tlsCert, tlsKey string
+	clientCA        string
 	allow           []string
 	tokenFile       string
 	name            string
@@ -40,6 +41,7 @@ func newAgentFlags(cfg *agentConfig, allow, logFormat, logLevel *string) *flag.F
 	fs.StringVar(&cfg.listen, "listen", "", "`address` to serve on, such as 0.0.0.0:8443 or 127.0.0.1:8080")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file` for HTTPS (needs --tls-key); without it, only a loopback --listen is allowed")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` for --tls-cert")
+	fs.StringVar(&cfg.clientCA, "client-ca", "", "PEM CA certificates `file`: require a client certificate signed by one of them (mutual TLS, beside the token; needs --tls-cert)")
 	fs.StringVar(allow, "allow", "", "comma-separated `targets` the agent may probe: CIDRs, IPs or host names, such as 203.0.113.0/24,turn.example.com (required)")
 	fs.StringVar(&cfg.tokenFile, "token-file", "", "`file` of bearer tokens, one name:token per line (required)")
 	fs.StringVar(&cfg.name, "name", "agent", "vantage `name` the reports carry, such as eu-west")
@@ -49,15 +51,17 @@ func newAgentFlags(cfg *agentConfig, allow, logFormat, logLevel *string) *flag.F
 	fs.IntVar(&cfg.limits.MaxPorts, "max-ports", agent.DefaultMaxPorts, "ports one request may probe over all its checks, a `count`")
 	fs.DurationVar(&cfg.limits.MaxTimeout, "max-timeout", agent.DefaultMaxTimeout, "longest a request may run, a `duration`; longer timeouts are cut to it")
 	fs.IntVar(&cfg.limits.PerToken, "max-runs-per-token", agent.DefaultPerToken, "verifications one token may run at once, a `count`; beyond it, 429")
+	fs.IntVar(&cfg.limits.PerMinute, "max-requests-per-minute", agent.DefaultPerMinute, "verify requests one token may send a minute, a `count` (a bucket that size, refilled at that rate); beyond it, 429")
 	fs.Float64Var(&cfg.limits.MaxProbeRate, "max-probe-rate", agent.DefaultMaxProbeRate, "attempt starts per second against one host, a `rate`, at most")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: mediaprobe agent --listen ADDR --allow TARGETS --token-file FILE [--tls-cert FILE --tls-key FILE] [flags]
+		fmt.Fprint(fs.Output(), `Usage: mediaprobe agent --listen ADDR --allow TARGETS --token-file FILE [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [flags]
 
 Serves verifications for the provider's remote vantage points: POST /v1/verify
 (bearer token), GET /healthz and GET /metrics. It probes only targets whose
 every address is inside --allow; loopback, link-local and cloud metadata
 addresses only when an entry names them (such as 127.0.0.1/32). HTTPS unless
---listen is a loopback address and no certificate is given. SIGTERM ends
+--listen is a loopback address and no certificate is given; with
+--client-ca, callers also need a client certificate that CA signed. SIGTERM ends
 in-flight runs, whose clients get their partial report, then stops.
 
 Flags:
@@ -102,6 +106,9 @@ func parseAgentFlags(args []string, stderr io.Writer) (agentConfig, error) {
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return cfg, usagef("--tls-cert and --tls-key go together")
 	}
+	if cfg.clientCA != "" && cfg.tlsCert == "" {
+		return cfg, usagef("--client-ca needs --tls-cert and --tls-key: client certificates are checked in the TLS handshake")
+	}
 	if cfg.tlsCert == "" {
 		ip, err := netip.ParseAddr(host)
 		if err != nil || !ip.IsLoopback() {
@@ -119,8 +126,9 @@ func parseAgentFlags(args []string, stderr io.Writer) (agentConfig, error) {
 		return cfg, usagef("--log-level %q: want trace, debug, info, warn, error or off", logLevel)
 	}
 	l := cfg.limits
-	if l.MaxChecks < 1 || l.MaxPorts < 1 || l.MaxTimeout <= 0 || l.PerToken < 1 || !(l.MaxProbeRate > 0) {
-		return cfg, usagef("--max-checks, --max-ports, --max-timeout, --max-runs-per-token and --max-probe-rate must be above 0")
+	if l.MaxChecks < 1 || l.MaxPorts < 1 || l.MaxTimeout <= 0 || l.PerToken < 1 || l.PerMinute < 1 || !(l.MaxProbeRate > 0) {
+		return cfg, usagef("--max-checks, --max-ports, --max-timeout, --max-runs-per-token, --max-requests-per-minute " +
+			"and --max-probe-rate must be above 0")
 	}
 	return cfg, nil
 }
@@ -167,7 +175,15 @@ func serveAgent(ctx context.Context, cfg agentConfig, log hclog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("loading --tls-cert %s and --tls-key %s: %w", cfg.tlsCert, cfg.tlsKey, err)
 		}
-		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		var clientCA []byte
+		if cfg.clientCA != "" {
+			if clientCA, err = os.ReadFile(cfg.clientCA); err != nil {
+				return fmt.Errorf("--client-ca: %w", err)
+			}
+		}
+		if hs.TLSConfig, err = agent.TLSConfig(cert, clientCA); err != nil {
+			return fmt.Errorf("--client-ca %s: %w", cfg.clientCA, err)
+		}
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.listen)
@@ -177,7 +193,7 @@ func serveAgent(ctx context.Context, cfg agentConfig, log hclog.Logger) error {
 	if hs.TLSConfig != nil {
 		ln = tls.NewListener(ln, hs.TLSConfig)
 	}
-	log.Info("listening", "address", ln.Addr().String(), "name", cfg.name, "https", hs.TLSConfig != nil,
+	log.Info("listening", "address", ln.Addr().String(), "name", cfg.name, "https", hs.TLSConfig != nil, "client_certs", cfg.clientCA != "",
 		"allow", allow.String(), "tokens", len(tokens))
 
 	errc := make(chan error, 1)

@@ -45,6 +45,8 @@ func TestAgentUsage(t *testing.T) {
 		{"no allow", []string{"agent", "--listen", "127.0.0.1:0", "--token-file", tf}, exitUsage, "--allow is required"},
 		{"no token file", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "127.0.0.1/32"}, exitUsage, "--token-file is required"},
 		{"plain http elsewhere", []string{"agent", "--listen", "0.0.0.0:0", "--allow", "10.0.0.0/8", "--token-file", tf}, exitUsage, "plain HTTP is allowed only on a loopback"},
+		{"client ca without tls", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf, "--client-ca", tf}, exitUsage, "--client-ca needs --tls-cert"},
+		{"zero rate", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf, "--max-requests-per-minute", "0"}, exitUsage, "--max-requests-per-minute"},
 		{"bad log format", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf, "--log-format", "xml"}, exitUsage, "--log-format"},
 		{"bad allow", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/40", "--token-file", tf}, exitError, "--allow"},
 		{"missing token file", []string{"agent", "--listen", "127.0.0.1:0", "--allow", "10.0.0.0/8", "--token-file", tf + ".nope"}, exitError, "--token-file"},
@@ -139,5 +141,58 @@ func TestAgentServesAndDrains(t *testing.T) {
 	}
 	if !strings.Contains(logs, "token=ci") || !strings.Contains(logs, "verdict=reachable") {
 		t.Errorf("the logs lack who asked or the verdict:\n%s", logs)
+	}
+}
+
+// TestAgentClientCA runs `mediaprobe agent --client-ca`: a caller without
+// a client certificate is refused in the handshake, one with a certificate
+// that CA signed is served.
+func TestAgentClientCA(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		t.Helper()
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	serverCert, serverKey, serverCA := testnet.CertWithCA(t)
+	clientCert, clientKey, clientCA := testnet.ClientCertWithCA(t, "ci")
+	r := startRespond(t, "agent", "--listen", "127.0.0.1:0", "--allow", "127.0.0.1/32", "--token-file", tokenFile(t),
+		"--tls-cert", write("cert.pem", serverCert), "--tls-key", write("key.pem", serverKey),
+		"--client-ca", write("client-ca.pem", clientCA))
+	r.waitListening(t)
+	m := listenAddr.FindStringSubmatch(r.out.String())
+	if m == nil {
+		t.Fatalf("no address in the start line:\n%s", r.out.String())
+	}
+	req := vantage.Request{
+		Host:   "127.0.0.1",
+		Checks: []check.Spec{{Protocol: "tcp", Port: testnet.TCPListener(t)}},
+		Policy: verify.Policy{Interval: 10 * time.Millisecond, AttemptTimeout: time.Second},
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name      string
+		cert, key []byte
+		ok        bool
+	}{{"no client certificate", nil, nil, false}, {"client certificate", clientCert, clientKey, true}} {
+		remote, err := agentapi.NewRemote(agentapi.RemoteOptions{Name: "lab", URL: "https://" + m[1], Token: agentToken,
+			CACertPEM: string(serverCA), ClientCertPEM: string(tc.cert), ClientKeyPEM: string(tc.key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := remote.Verify(ctx, req, vantage.Watcher{})
+		if tc.ok && (err != nil || !rep.Reachable) {
+			t.Errorf("%s: Verify = %+v, %v; want reachable", tc.name, rep, err)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "refused the client certificate")) {
+			t.Errorf("%s: Verify = %v, want the client certificate refused", tc.name, err)
+		}
+	}
+	if !strings.Contains(r.out.String(), "client_certs=true") {
+		t.Errorf("the start line does not say client certificates are required:\n%s", r.out.String())
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -26,54 +25,6 @@ import (
 	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify"
 )
-
-// Default per-request caps; Limits' zero fields take them.
-const (
-	DefaultMaxChecks     = 32
-	DefaultMaxPorts      = 1024 // ports over all checks, before resolution
-	DefaultMaxAddresses  = 16   // resolved addresses of the target
-	DefaultMaxTimeout    = 10 * time.Minute
-	DefaultTimeout       = 2 * time.Minute // a request without timeout_ns
-	DefaultPerToken      = 4               // runs at once per token
-	DefaultMaxProbeRate  = 500             // attempt starts per second against one host
-	DefaultRetryAfterSec = 5
-)
-
-// Limits are the per-request and per-token caps.
-type Limits struct {
-	MaxChecks    int
-	MaxPorts     int
-	MaxAddresses int
-	// MaxTimeout clamps a request's timeout; Timeout is used when it has none.
-	MaxTimeout time.Duration
-	Timeout    time.Duration
-	// PerToken caps the runs one token has at once; beyond it, 429.
-	PerToken int
-	// MaxProbeRate caps (and is the default of) Policy.MaxProbeRate.
-	MaxProbeRate float64
-}
-
-func (l Limits) withDefaults() Limits {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.MaxChecks, DefaultMaxChecks)
-	def(&l.MaxPorts, DefaultMaxPorts)
-	def(&l.MaxAddresses, DefaultMaxAddresses)
-	def(&l.PerToken, DefaultPerToken)
-	if l.MaxTimeout <= 0 {
-		l.MaxTimeout = DefaultMaxTimeout
-	}
-	if l.Timeout <= 0 {
-		l.Timeout = min(DefaultTimeout, l.MaxTimeout)
-	}
-	if l.MaxProbeRate <= 0 {
-		l.MaxProbeRate = DefaultMaxProbeRate
-	}
-	return l
-}
 
 // Config builds a Server.
 type Config struct {
@@ -103,6 +54,8 @@ type Server struct {
 
 	mu      sync.Mutex
 	running map[string]int // runs per token name
+	rates   *tokenRates
+	clock   verify.Clock // Deps.Clock, or the wall clock
 
 	drain     context.Context // ends every run (Drain)
 	drainStop context.CancelFunc
@@ -126,8 +79,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		name: cfg.Name, auth: newAuthenticator(cfg.Tokens), allow: cfg.Allow,
 		limits: cfg.Limits.withDefaults(), log: cfg.Log, deps: cfg.Deps,
-		metrics: newMetrics(), running: map[string]int{},
+		metrics: newMetrics(), running: map[string]int{}, clock: cfg.Deps.Clock,
 	}
+	if s.clock == nil {
+		s.clock = verify.RealClock{}
+	}
+	s.rates = newTokenRates(s.limits.PerMinute)
 	s.drain, s.drainStop = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	mux.HandleFunc(agentapi.VerifyPath, s.verify)
@@ -173,6 +130,13 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusServiceUnavailable, agentapi.ReasonShuttingDown, who, "the agent is shutting down")
 		return
 	}
+	// The rate is counted before the body is read or anything resolved.
+	if ok, after := s.rates.allow(who, s.clock.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(after))
+		s.refuse(w, r, http.StatusTooManyRequests, agentapi.ReasonRate, who, fmt.Sprintf(
+			"token %s sent more than its %d verify requests a minute; the next is allowed in %ds", who, s.limits.PerMinute, after))
+		return
+	}
 	req, status, reason, err := s.decode(w, r)
 	if err != nil {
 		s.refuse(w, r, status, reason, who, err.Error())
@@ -196,21 +160,29 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	stop := context.AfterFunc(s.drain, cancel)
 	defer stop()
 
+	// The first lookup decides the status as before: a name that resolves
+	// is admitted (or refused with 403/400) before streaming starts. A
+	// failed lookup is retried (see resolveLater), which streams.
 	addrs, rerr := probe.Resolve(ctx, s.deps.Resolver, req.Host, string(req.IPVersion))
 	if rerr == nil {
-		if len(addrs) > s.limits.MaxAddresses {
-			s.refuse(w, r, http.StatusBadRequest, agentapi.ReasonLimit, who, fmt.Sprintf(
-				"%s resolved to %d addresses, more than the %d allowed", req.Host, len(addrs), s.limits.MaxAddresses))
+		if status, reason, msg := s.admit(req, addrs); status != 0 {
+			s.refuse(w, r, status, reason, who, msg)
 			return
 		}
-		for _, a := range addrs {
-			if err := s.allow.Check(req.Host, a); err != nil {
-				s.refuse(w, r, http.StatusForbidden, agentapi.ReasonForbidden, who, err.Error())
+		s.run(ctx, startStream(w), r.RemoteAddr, who, req, addrs, nil)
+		return
+	}
+	st := startStream(w)
+	if s.retryable(req, rerr) {
+		addrs, rerr = s.resolveLater(ctx, st, req, rerr)
+		if rerr == nil {
+			if status, reason, msg := s.admit(req, addrs); status != 0 {
+				s.refuseLate(st, r, req, reason, who, msg)
 				return
 			}
 		}
 	}
-	s.run(ctx, w, r.RemoteAddr, who, req, addrs, rerr)
+	s.run(ctx, st, r.RemoteAddr, who, req, addrs, rerr)
 }
 
 // decode reads and checks the request body against the caps.
@@ -262,41 +234,15 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) (vantage.Request
 	return req, 0, "", nil
 }
 
-func (s *Server) acquire(who string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.running[who] >= s.limits.PerToken {
-		return false
-	}
-	s.running[who]++
-	s.metrics.inFlight.Inc()
-	return true
-}
-
-func (s *Server) release(who string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.running[who]--; s.running[who] <= 0 {
-		delete(s.running, who)
-	}
-	s.metrics.inFlight.Dec()
-}
-
-// fixedResolver answers with the addresses already checked, so the engine
-// never looks the host up again.
-type fixedResolver []netip.Addr
-
-func (f fixedResolver) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
-	var out []netip.Addr
-	for _, a := range f {
-		if network == "ip" || (network == "ip4") == a.Is4() {
-			out = append(out, a)
-		}
-	}
-	if len(out) == 0 {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	return out, nil
+// startStream sends the 200 and its headers: from here on, the answer is
+// NDJSON lines.
+func startStream(w http.ResponseWriter) *stream {
+	w.Header().Set("Content-Type", agentapi.ContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	st := &stream{w: w, rc: http.NewResponseController(w), enc: json.NewEncoder(w)}
+	st.rc.Flush() //nolint:errcheck // the first write reports a gone client
+	return st
 }
 
 // stream writes NDJSON lines, flushing each.
@@ -316,24 +262,15 @@ func (st *stream) line(l agentapi.Line) {
 }
 
 // run streams the verification and logs and counts its verdict.
-func (s *Server) run(ctx context.Context, w http.ResponseWriter, remote, who string, req vantage.Request, addrs []netip.Addr, rerr error) {
-	w.Header().Set("Content-Type", agentapi.ContentType)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	st := &stream{w: w, rc: http.NewResponseController(w), enc: json.NewEncoder(w)}
-	st.rc.Flush() //nolint:errcheck // the first write reports a gone client
-
+func (s *Server) run(ctx context.Context, st *stream, remote, who string, req vantage.Request, addrs []netip.Addr, rerr error) {
 	start := time.Now()
 	var (
 		rep verify.Report
 		err error
 	)
 	if rerr != nil {
-		// The lookup failed: say so as the engine would, without retrying.
-		rep = verify.Report{Vantage: s.name, Host: req.Host, ResolveError: rerr.Error(), ResolveCode: probe.CodeLookupFailed}
-		if _, unusable := errors.AsType[*probe.AddressError](rerr); unusable {
-			rep.ResolveCode = verify.CodeUnusableAddress
-		}
+		// Every lookup failed until the deadline: say so as the engine would.
+		rep = s.unresolved(req, rerr)
 	} else {
 		d := s.deps
 		d.Resolver = fixedResolver(addrs)

@@ -223,8 +223,9 @@ func TestPerTokenConcurrency(t *testing.T) {
 		t.Errorf("second run: status %s, Retry-After %q; want 429 with Retry-After", resp.Status, resp.Header.Get("Retry-After"))
 	}
 	_, err := h.remote(t, testToken).Verify(t.Context(), req, vantage.Watcher{})
-	if err == nil || !strings.Contains(err.Error(), "busy (429)") {
-		t.Errorf("Remote second run = %v, want busy (429)", err)
+	if err == nil || !strings.Contains(err.Error(), "is busy") || !strings.Contains(err.Error(), "(429, busy)") ||
+		!strings.Contains(err.Error(), "retry after 5s") {
+		t.Errorf("Remote second run = %v, want busy (429, busy) and when to retry", err)
 	}
 	// Another token has its own allowance.
 	other := tcpRequest("127.0.0.1", testnet.TCPListener(t))

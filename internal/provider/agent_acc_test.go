@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"net/http/httptest"
 	"regexp"
 	"testing"
@@ -33,6 +35,34 @@ func realAgent(t *testing.T, allow ...string) string {
 		ts.Close()
 	})
 	return ts.URL
+}
+
+// realMTLSAgent is realAgent over HTTPS with --client-ca: it returns its
+// URL, the CA of its server certificate, and a client certificate and key
+// it accepts.
+func realMTLSAgent(t *testing.T, allow ...string) (url string, serverCA, clientCert, clientKey []byte) {
+	t.Helper()
+	list, err := agent.ParseAllowlist(allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := agent.New(agent.Config{Name: "outside", Tokens: []agent.Token{{Name: "ci", Secret: "ci-secret"}}, Allow: list})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, serverCA := testnet.CertWithCA(t)
+	clientCert, clientKey, clientCA := testnet.ClientCertWithCA(t, "ci")
+	ts := httptest.NewUnstartedServer(srv)
+	if ts.TLS, err = agent.TLSConfig(testnet.KeyPair(t, cert, key), clientCA); err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	ts.StartTLS()
+	t.Cleanup(func() {
+		srv.Drain()
+		ts.Close()
+	})
+	return ts.URL, serverCA, clientCert, clientKey
 }
 
 func agentProvider(url, token string) string {
@@ -69,6 +99,44 @@ func TestAccReachability_throughAgent(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(resName, result(0).AtMapKey("vantage"), knownvalue.StringExact("outside")),
 					statecheck.ExpectKnownValue(resName, result(1).AtMapKey("vantage"), knownvalue.StringExact("local")),
+				},
+			},
+		},
+	})
+}
+
+// Mutual TLS: the agent refuses a provider without the client certificate
+// in the handshake, and serves one with it.
+func TestAccReachability_agentClientCert(t *testing.T) {
+	t.Parallel()
+	url, serverCA, cert, key := realMTLSAgent(t, "127.0.0.1/32")
+	checks := checksHCL(hclCheck{"protocol": "tcp", "port": testnet.TCPListener(t)})
+	provider := func(withCert bool) string {
+		extra := ""
+		if withCert {
+			extra = fmt.Sprintf("client_cert_pem = %q\n    client_key_pem = %q", cert, key)
+		}
+		return fmt.Sprintf(`
+provider "media" {
+  agents = [{
+    name = "outside", url = %q, token = "ci-secret", ca_cert_pem = %q
+    %s
+  }]
+}
+`, url, serverCA, extra)
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      provider(false) + resourceConfig("127.0.0.1", checks, fast...),
+				ExpectError: regexp.MustCompile(`(?s)Vantage point "outside".*refused the client\s+certificate`),
+			},
+			{
+				Config: provider(true) + resourceConfig("127.0.0.1", checks, fast...),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(resName, tfjsonpath.New("reachable"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(resName, result(0).AtMapKey("vantage"), knownvalue.StringExact("outside")),
 				},
 			},
 		},

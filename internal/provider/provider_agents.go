@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -25,6 +26,8 @@ type agentConfig struct {
 	URL       string
 	Token     string
 	CACertPEM string
+	// ClientCertPEM and ClientKeyPEM are both set or both empty; checked.
+	ClientCertPEM, ClientKeyPEM string
 }
 
 // RemoteFactory builds the vantage point that verifies through one agent.
@@ -38,15 +41,18 @@ func WithRemoteFactory(f RemoteFactory) Option {
 
 // agentRemote is the vantage point of a real `mediaprobe agent`.
 func agentRemote(a agentConfig) (vantage.Vantage, error) {
-	return agentapi.NewRemote(agentapi.RemoteOptions{Name: a.Name, URL: a.URL, Token: a.Token, CACertPEM: a.CACertPEM})
+	return agentapi.NewRemote(agentapi.RemoteOptions{Name: a.Name, URL: a.URL, Token: a.Token, CACertPEM: a.CACertPEM,
+		ClientCertPEM: a.ClientCertPEM, ClientKeyPEM: a.ClientKeyPEM})
 }
 
 // agentModel is one element of the provider's agents.
 type agentModel struct {
-	Name      types.String `tfsdk:"name"`
-	URL       types.String `tfsdk:"url"`
-	Token     types.String `tfsdk:"token"`
-	CACertPEM types.String `tfsdk:"ca_cert_pem"`
+	Name       types.String `tfsdk:"name"`
+	URL        types.String `tfsdk:"url"`
+	Token      types.String `tfsdk:"token"`
+	CACertPEM  types.String `tfsdk:"ca_cert_pem"`
+	ClientCert types.String `tfsdk:"client_cert_pem"`
+	ClientKey  types.String `tfsdk:"client_key_pem"`
 }
 
 // vantageNamePattern is what an agent's name may look like.
@@ -98,6 +104,19 @@ func agentsAttribute() schema.Attribute {
 					"signed by a CA the system trusts.",
 				Validators: []validator.String{validators.PEMCertificates()},
 			},
+			agentapi.AttrClientCert: schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "PEM client certificate (leaf first, then any intermediates) presented to an " +
+					"agent that runs with `--client-ca` (mutual TLS, on top of the token). Requires `" +
+					agentapi.AttrClientKey + "`.",
+			},
+			agentapi.AttrClientKey: schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "PEM private key of `" + agentapi.AttrClientCert + "`; set both or neither. " +
+					"Like the token, it is provider configuration and never stored in state; prefer a variable " +
+					"or `file()` to a literal.",
+			},
 		}},
 	}
 }
@@ -123,7 +142,8 @@ func agentConfigs(ctx context.Context, l types.List, getenv func(string) string,
 	out := make([]agentConfig, 0, len(models))
 	for i, m := range models {
 		at := path.Root("agents").AtListIndex(i)
-		for name, v := range map[string]types.String{"name": m.Name, "url": m.URL, "token": m.Token, "ca_cert_pem": m.CACertPEM} {
+		for name, v := range map[string]types.String{"name": m.Name, "url": m.URL, "token": m.Token, "ca_cert_pem": m.CACertPEM,
+			agentapi.AttrClientCert: m.ClientCert, agentapi.AttrClientKey: m.ClientKey} {
 			if v.IsUnknown() {
 				diags.AddAttributeError(at.AtName(name), "Unknown agent "+name,
 					fmt.Sprintf("Attribute %s must be known when the provider is configured. Use a literal or a variable.",
@@ -134,13 +154,16 @@ func agentConfigs(ctx context.Context, l types.List, getenv func(string) string,
 			return nil
 		}
 		a := agentConfig{Name: m.Name.ValueString(), URL: m.URL.ValueString(), Token: m.Token.ValueString(),
-			CACertPEM: m.CACertPEM.ValueString()}
+			CACertPEM: m.CACertPEM.ValueString(), ClientCertPEM: m.ClientCert.ValueString(), ClientKeyPEM: m.ClientKey.ValueString()}
 		if j, dup := seen[a.Name]; dup {
 			diags.AddAttributeError(at.AtName("name"), "Duplicate agent name",
 				fmt.Sprintf("Agent name %q is used by agents[%d] and agents[%d]; each agent needs its own name.", a.Name, j, i))
 			continue
 		}
 		seen[a.Name] = i
+		if !clientCertOK(at, a, diags) {
+			continue
+		}
 		if m.Token.IsNull() {
 			env := agentTokenEnv(a.Name)
 			a.Token = getenv(env)
@@ -154,6 +177,25 @@ func agentConfigs(ctx context.Context, l types.List, getenv func(string) string,
 		out = append(out, a)
 	}
 	return out
+}
+
+// clientCertOK checks an agent's client certificate and key: both or
+// neither, and a parsing pair. The error names the attribute at fault,
+// never its value.
+func clientCertOK(at path.Path, a agentConfig, diags *diag.Diagnostics) bool {
+	_, err := agentapi.ClientKeyPair(a.ClientCertPEM, a.ClientKeyPEM)
+	if err == nil {
+		return true
+	}
+	attr := agentapi.AttrClientCert
+	if ce, ok := errors.AsType[*agentapi.ClientCertError](err); ok {
+		attr = ce.Attr
+	}
+	cert, key := at.AtName(agentapi.AttrClientCert), at.AtName(agentapi.AttrClientKey)
+	diags.AddAttributeError(at.AtName(attr), "Invalid agent client certificate",
+		fmt.Sprintf("Agent %q (%s): attribute %s: %s. Set %s (PEM certificate) and %s (its PEM private key) "+
+			"together, or neither.", a.Name, a.URL, at.AtName(attr), strings.TrimPrefix(err.Error(), attr+" "), cert, key))
+	return false
 }
 
 // remoteVantages builds one vantage point per agent, in configuration

@@ -148,18 +148,12 @@ func TestRunsFailureMessageNamesVantages(t *testing.T) {
 func TestAgentConfigsTokenFromEnvironment(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	elem := types.ObjectType{AttrTypes: map[string]attr.Type{
-		"name": types.StringType, "url": types.StringType, "token": types.StringType, "ca_cert_pem": types.StringType,
-	}}
 	agent := func(name string, token types.String) attr.Value {
-		return types.ObjectValueMust(elem.AttrTypes, map[string]attr.Value{
-			"name": types.StringValue(name), "url": types.StringValue("https://" + name + ".example.com"),
-			"token": token, "ca_cert_pem": types.StringNull(),
-		})
+		return agentValue(name, map[string]types.String{"token": token})
 	}
 	env := map[string]string{"MEDIA_AGENT_TOKEN_EU_WEST_2": "from-env"}
 	var diags diag.Diagnostics
-	got := agentConfigs(ctx, types.ListValueMust(elem, []attr.Value{
+	got := agentConfigs(ctx, types.ListValueMust(agentElem, []attr.Value{
 		agent("eu-west-2", types.StringNull()),
 		agent("us-east", types.StringValue("inline")),
 		agent("ap-south", types.StringNull()),

@@ -70,6 +70,12 @@ func newCA(tb testing.TB, name string, d time.Duration, parent *x509.Certificate
 // localhost, 127.0.0.1 and ::1) that expires d from now.
 func newLeaf(tb testing.TB, d time.Duration, ca *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []string) (*x509.Certificate, *ecdsa.PrivateKey) {
 	tb.Helper()
+	return newLeafFor(tb, x509.ExtKeyUsageServerAuth, d, ca, caKey, hosts)
+}
+
+// newLeafFor is newLeaf for the given extended key usage.
+func newLeafFor(tb testing.TB, usage x509.ExtKeyUsage, d time.Duration, ca *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	tb.Helper()
 	if len(hosts) == 0 {
 		hosts = []string{"localhost", "127.0.0.1", "::1"}
 	}
@@ -80,7 +86,7 @@ func newLeaf(tb testing.TB, d time.Duration, ca *x509.Certificate, caKey *ecdsa.
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(d),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 	}
 	for _, h := range hosts {
 		if ip, err := netip.ParseAddr(h); err == nil {
@@ -221,5 +227,15 @@ func CertWithCA(tb testing.TB, hosts ...string) (certPEM, keyPEM, caPEM []byte) 
 	tb.Helper()
 	ca, caKey := newCA(tb, "testnet CA", 10*DefaultCertValidity, nil, nil)
 	leaf, leafKey := newLeaf(tb, DefaultCertValidity, ca, caKey, hosts)
+	return pemChain(leaf), pemKey(tb, leafKey), pemChain(ca)
+}
+
+// ClientCertWithCA makes an in-memory CA and a client certificate (TLS
+// client auth) it signed for name, as PEM: what a mutual-TLS server
+// trusts (caPEM) and what its client presents.
+func ClientCertWithCA(tb testing.TB, name string) (certPEM, keyPEM, caPEM []byte) {
+	tb.Helper()
+	ca, caKey := newCA(tb, "testnet client CA", 10*DefaultCertValidity, nil, nil)
+	leaf, leafKey := newLeafFor(tb, x509.ExtKeyUsageClientAuth, DefaultCertValidity, ca, caKey, []string{name})
 	return pemChain(leaf), pemKey(tb, leafKey), pemChain(ca)
 }

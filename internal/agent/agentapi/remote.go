@@ -33,6 +33,10 @@ type RemoteOptions struct {
 	// CACertPEM, if set, is the only CA trusted for the agent's
 	// certificate; else the system roots.
 	CACertPEM string
+	// ClientCertPEM and ClientKeyPEM, both or neither, are the client
+	// certificate presented to an agent that runs with --client-ca. The
+	// key is never put in an error.
+	ClientCertPEM, ClientKeyPEM string
 }
 
 // Remote is a vantage point that runs the verification on a
@@ -96,6 +100,13 @@ func NewRemote(o RemoteOptions) (*Remote, error) {
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
+	pair, err := ClientKeyPair(o.ClientCertPEM, o.ClientKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("agent %q: %w", o.Name, err)
+	}
+	if pair.Certificate != nil {
+		tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
+	}
 	client := &http.Client{
 		Transport: tr,
 		// Never follow a redirect: it could carry the token elsewhere.
@@ -143,6 +154,10 @@ func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watc
 		if ctx.Err() != nil {
 			return empty, fmt.Errorf("agent %q (%s): stopped before an answer: %w", r.name, r.base, ctx.Err())
 		}
+		if clientCertRefused(err) {
+			return empty, fmt.Errorf("agent %q (%s) refused the client certificate in the TLS handshake (%w): "+
+				"check client_cert_pem and client_key_pem against the CA the agent's --client-ca names", r.name, r.base, scrub(err))
+		}
 		return empty, fmt.Errorf("agent %q (%s) unreachable: %w", r.name, r.base, scrub(err))
 	}
 	defer resp.Body.Close()
@@ -188,8 +203,13 @@ func (r *Remote) refusal(resp *http.Response) error {
 	case resp.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("%s refused the target (403): %s", who, orStatus(said, resp))
 	case resp.StatusCode == http.StatusTooManyRequests:
-		retry := resp.Header.Get("Retry-After")
-		return fmt.Errorf("%s is busy (429): %s; retry after %ss", who, orStatus(said, resp), orDefault(retry, "a few "))
+		retry := orDefault(resp.Header.Get("Retry-After"), "a few ")
+		if eb.Reason == ReasonRate {
+			return fmt.Errorf("%s refused the request: the token's request rate is used up (429, %s): %s; retry after %ss",
+				who, ReasonRate, orStatus(said, resp), retry)
+		}
+		return fmt.Errorf("%s is busy: the token's verifications at once are used up (429, %s): %s; retry after %ss",
+			who, orDefault(eb.Reason, ReasonBusy), orStatus(said, resp), retry)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		return fmt.Errorf("%s answered with a redirect (%s), which is never followed: check the url", who, resp.Status)
 	default:
@@ -229,6 +249,11 @@ func (r *Remote) read(ctx context.Context, body io.Reader, w vantage.Watcher, la
 			}
 		case LineReport:
 			if ln.Error != "" {
+				if ln.Stop == StopRefused {
+					// As a 403 or 400 would say it, had the name resolved at once.
+					return rep, fmt.Errorf("agent %q (%s) refused the target once it resolved (%s): %s",
+						r.name, r.base, ln.Reason, ln.Error)
+				}
 				if ln.Stop == StopTimeout {
 					// The run used the time it was given: a verdict on
 					// the checks, as a local run's timeout is.

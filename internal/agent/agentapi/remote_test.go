@@ -33,10 +33,13 @@ func TestNewRemoteRefuses(t *testing.T) {
 		"local name":           {Name: vantage.LocalName, URL: "https://agent.example.com", Token: token},
 		"bad ca":               {Name: "a", URL: "https://agent.example.com", Token: token, CACertPEM: "junk"},
 		"ftp":                  {Name: "a", URL: "ftp://agent.example.com", Token: token},
+		"client cert, no key":  {Name: "a", URL: "https://agent.example.com", Token: token, ClientCertPEM: "x"},
+		"client key not PEM": {Name: "a", URL: "https://agent.example.com", Token: token,
+			ClientCertPEM: "x", ClientKeyPEM: "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n"},
 	} {
 		if _, err := NewRemote(o); err == nil {
 			t.Errorf("%s: want an error", name)
-		} else if strings.Contains(err.Error(), token) {
+		} else if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "c2VjcmV0") {
 			t.Errorf("%s: the error leaks the token: %v", name, err)
 		}
 	}

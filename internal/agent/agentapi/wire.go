@@ -39,13 +39,23 @@ type Line struct {
 	// check passed (the request's timeout, a cancel, a shutdown).
 	Error string `json:"error,omitempty"`
 	// Stop says why such a run ended: StopTimeout when the request's
-	// timeout ran out, "" otherwise (a cancel, a shutdown, an older agent).
+	// timeout ran out, StopRefused when the host resolved only after
+	// retries and the agent may not probe it, "" otherwise (a cancel, a
+	// shutdown, an older agent).
 	Stop string `json:"stop,omitempty"`
+	// Reason is a refusal's Reason* code, with StopRefused.
+	Reason string `json:"reason,omitempty"`
 }
 
 // StopTimeout marks a run that used all its time: the report's rows say
 // which checks never passed and why, and nothing is wrong with the agent.
 const StopTimeout = "timeout"
+
+// StopRefused marks a run refused after the 200 went out: its host
+// resolved only after retries (see the agent's resolve loop), to an
+// address outside the allowlist or too many addresses. Error says which,
+// as a 403 or 400 body would; Reason holds the refusal's code.
+const StopRefused = "refused"
 
 // ErrorBody is the JSON body of a refusal (any status but 200).
 type ErrorBody struct {
@@ -63,6 +73,7 @@ const (
 	ReasonLimit        = "limit"         // 400: over a per-request cap
 	ReasonForbidden    = "forbidden"     // 403: a target address outside the allowlist
 	ReasonBusy         = "busy"          // 429: the token's concurrency is used up
+	ReasonRate         = "rate"          // 429: the token's request rate is used up
 	ReasonMethod       = "method"        // 405
 	ReasonShuttingDown = "shutting_down" // 503
 )
