@@ -105,7 +105,11 @@ func nullObject(typ tftypes.Object, set map[string]tftypes.Value) tftypes.Value 
 // framework's work for the schema (this) and our own (the rest); against
 // bench/baseline's, it shows what the schema's size costs by itself.
 func BenchmarkResourceRPCSchemaOnly(b *testing.B) {
-	srv, err := providerserver.NewProtocol6WithError(schemaOnlyProvider{New("bench")().(*mediaProvider)})()
+	ours, ok := New("bench")().(*mediaProvider)
+	if !ok {
+		b.Fatal("New does not build a *mediaProvider")
+	}
+	srv, err := providerserver.NewProtocol6WithError(schemaOnlyProvider{ours})()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -41,20 +41,29 @@ func withTypedPorts(t *testing.T, c checkModel) checkModel {
 	if c.Ports.ElementType(context.Background()) == nil {
 		c.Ports = types.ListNull(types.Int64Type)
 	}
-	attrTypes := checkObjectType(t).AttrTypes
 	if len(c.TLS.AttributeTypes(context.Background())) == 0 {
-		c.TLS = types.ObjectNull(attrTypes["tls"].(types.ObjectType).AttrTypes)
+		c.TLS = types.ObjectNull(nestedAttrTypes(t, "tls"))
 	}
 	if len(c.TURN.AttributeTypes(context.Background())) == 0 {
-		c.TURN = types.ObjectNull(attrTypes["turn"].(types.ObjectType).AttrTypes)
+		c.TURN = types.ObjectNull(nestedAttrTypes(t, "turn"))
 	}
 	return c
+}
+
+// nestedAttrTypes are the attribute types of a check's nested object name.
+func nestedAttrTypes(t *testing.T, name string) map[string]attr.Type {
+	t.Helper()
+	ot, ok := checkObjectType(t).AttrTypes[name].(types.ObjectType)
+	if !ok {
+		t.Fatalf("checks[*].%s is not an object", name)
+	}
+	return ot.AttrTypes
 }
 
 // tlsObject encodes a check's tls object with the framework's reflection.
 func tlsObject(t *testing.T, m tlsModel) types.Object {
 	t.Helper()
-	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes["tls"].(types.ObjectType).AttrTypes, m)
+	obj, diags := types.ObjectValueFrom(t.Context(), nestedAttrTypes(t, "tls"), m)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
@@ -188,7 +197,7 @@ func TestValidateChecksSkipsWhatIsNotKnown(t *testing.T) {
 	tlsAttrs := tlsObject(t, tlsModel{}).Attributes()
 	tlsAttrs["min_cert_validity"] = durationValue{GoDuration: timetypes.GoDuration{StringValue: types.StringValue("soon")}}
 	attrs := checkObject(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)}).Attributes()
-	attrs["tls"] = types.ObjectValueMust(ot.AttrTypes["tls"].(types.ObjectType).AttrTypes, tlsAttrs)
+	attrs["tls"] = types.ObjectValueMust(nestedAttrTypes(t, "tls"), tlsAttrs)
 	badDuration := types.ObjectValueMust(ot.AttrTypes, attrs)
 	serverNameOnTCP := withTLS(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)},
 		tlsModel{ServerName: types.StringValue("x")})

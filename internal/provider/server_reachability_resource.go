@@ -241,7 +241,8 @@ func withWriteOnly(ctx context.Context, planned, configured types.List, diags *d
 	out := make([]attr.Value, len(pe))
 	for i := range pe {
 		out[i] = pe[i]
-		pturn, ok := objectAttr(pe[i], "turn")
+		po, _ := pe[i].(types.Object)
+		pturn, ok := objectAttr(po, "turn")
 		cturn, cok := objectAttr(ce[i], "turn")
 		if !ok || !cok {
 			continue
@@ -254,9 +255,9 @@ func withWriteOnly(ctx context.Context, planned, configured types.List, diags *d
 		}
 		tv, ds := types.ObjectValue(pturn.AttributeTypes(ctx), turn)
 		diags.Append(ds...)
-		check := maps.Clone(pe[i].(types.Object).Attributes())
+		check := maps.Clone(po.Attributes())
 		check["turn"] = tv
-		obj, ds := types.ObjectValue(pe[i].(types.Object).AttributeTypes(ctx), check)
+		obj, ds := types.ObjectValue(po.AttributeTypes(ctx), check)
 		diags.Append(ds...)
 		out[i] = obj
 	}
