@@ -246,8 +246,10 @@ func resultAttributes() map[string]schema.Attribute {
 			"`open` when its ports answered, but not `consecutive_successes` times in a row yet."),
 		"rtt_ms": schema.Float64Attribute{Computed: true, MarkdownDescription: "Round trip of the last successful " +
 			"attempt, in milliseconds; null when none succeeded."},
-		"attempts": schema.Int64Attribute{Computed: true, MarkdownDescription: "Attempts made, on the port that " +
-			"needed the most."},
+		"attempts": schema.Int64Attribute{Computed: true, MarkdownDescription: "Attempts that finished (answered, " +
+			"or timed out after `attempt_timeout`), on the port that needed the most. Attempts overlap, one starting " +
+			"every `poll_interval`: those still in flight when the verdict came are not counted, so a lost packet " +
+			"that a later attempt made up for may not show."},
 		"mapped_address": str("STUN only: the address and port the server saw the probe come from; null otherwise."),
 		"detail": str("The last error, the failing ports of a range (`filtered: 10500-10999`), or details of a " +
 			"success such as the certificate expiry; null when there is nothing to say."),
