@@ -3,19 +3,13 @@
 package applybench
 
 import (
-	"bufio"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
 // benchAgentToken is the bench agent's token; the agent serves loopback only.
@@ -30,15 +24,9 @@ func (h *harness) unblockAgent(t *testing.T) []row {
 	url := h.agent(t)
 	side := func(provider string) func(int) time.Duration {
 		return func(i int) time.Duration {
-			port, open := testnet.TCPListenerLater(t)
-			r := h.startApply(t, provider+oursTF(onePort(port), false, ""))
-			offset := (2*time.Duration(i%offsets) + 1) * h.poll / (2 * offsets)
-			r.until(t, unblockAt(r.start, r.creatingAt(t), h.poll).Add(offset))
-			if !open() {
-				t.Fatalf("port %d did not open", port)
-			}
-			opened := time.Now()
-			r.finish(t, true)
+			r, opened := h.unblockRound(t, i, offsets, func(port uint16) string {
+				return provider + oursTF(onePort(port), false, "")
+			})
 			if provider != "" && !strings.Contains(r.out.String(), "Creation complete") {
 				t.Fatalf("the apply through the agent did not complete:\n%s", r.out.tail())
 			}
@@ -75,36 +63,14 @@ func (h *harness) agent(t *testing.T) string {
 	if err := os.WriteFile(tokens, []byte("bench:"+benchAgentToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, filepath.Join(h.bin, "mediaprobe"), "agent", "--listen", "127.0.0.1:0",
-		"--allow", "127.0.0.1/32", "--token-file", tokens, "--name", "bench")
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
+	// It logs "listening" with its address once it serves.
+	line := h.mediaprobe(t, "agent", "--listen", "127.0.0.1:0", "--allow", "127.0.0.1/32", "--token-file", tokens,
+		"--name", "bench")
+	m := agentAddress.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("mediaprobe agent exited before listening, or logged no address: %q", line)
 	}
-	if err := cmd.Start(); err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop()
-		_ = cmd.Wait()
-	})
-	// It logs "listening" with its address once it serves, or an error and exits.
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := agentAddress.FindStringSubmatch(sc.Text()); m != nil && strings.Contains(sc.Text(), "listening") {
-			go func() { // keep draining until it exits
-				for sc.Scan() {
-				}
-			}()
-			return "http://" + m[1]
-		}
-		t.Log("mediaprobe: " + sc.Text())
-	}
-	t.Fatal("mediaprobe agent exited before listening")
-	return ""
+	return "http://" + m[1]
 }
 
 func TestAgentUnblockRow(t *testing.T) {

@@ -51,21 +51,30 @@ func (h *harness) scale(t *testing.T) []row {
 	}
 }
 
+// unblockRound is round i of an unblock measure: an apply of tf(port) for a
+// port that opens at offset i%offsets of one poll_interval after a whole
+// number of intervals past "Creating...". It returns the finished apply,
+// which must succeed, and when the port opened.
+func (h *harness) unblockRound(t *testing.T, i, offsets int, tf func(port uint16) string) (*applyRun, time.Time) {
+	port, open := testnet.TCPListenerLater(t)
+	r := h.startApply(t, tf(port))
+	offset := (2*time.Duration(i%offsets) + 1) * h.poll / time.Duration(2*offsets)
+	r.until(t, unblockAt(r.start, r.creatingAt(t), h.poll).Add(offset))
+	if !open() {
+		t.Fatalf("port %d did not open", port)
+	}
+	opened := time.Now()
+	r.finish(t, true)
+	return r, opened
+}
+
 // unblock: the port opens while Create polls it, at offsets spread over
 // one poll_interval; the time from the listener's bind to terraform's exit.
 func (h *harness) unblock(t *testing.T) []row {
 	const offsets = 5
 	side := func(tf func(port uint16) string) func(int) time.Duration {
 		return func(i int) time.Duration {
-			port, open := testnet.TCPListenerLater(t)
-			r := h.startApply(t, tf(port))
-			offset := (2*time.Duration(i%offsets) + 1) * h.poll / (2 * offsets)
-			r.until(t, unblockAt(r.start, r.creatingAt(t), h.poll).Add(offset))
-			if !open() {
-				t.Fatalf("port %d did not open", port)
-			}
-			opened := time.Now()
-			r.finish(t, true)
+			r, opened := h.unblockRound(t, i, offsets, tf)
 			return r.end.Sub(opened)
 		}
 	}
@@ -175,9 +184,18 @@ func (h *harness) udpRange(t *testing.T) []row {
 // test ends. Its per-source limits are raised far above the bench's rate:
 // every probe comes from 127.0.0.1, and the bench measures the provider.
 func (h *harness) respond(t *testing.T, spec string) {
+	if h.mediaprobe(t, "respond", "--listen", "127.0.0.1", "--udp", spec, "--udp-rate", "100000",
+		"--udp-burst", "20000", "--ttl", "30m") == "" {
+		t.Fatalf("mediaprobe respond --udp %s exited before listening (ulimit -n is %s)", spec, nofile())
+	}
+}
+
+// mediaprobe runs a mediaprobe subcommand until the test ends (SIGTERM
+// then) and waits for its "listening" log line, which it returns; "" when
+// it exited first.
+func (h *harness) mediaprobe(t *testing.T, args ...string) string {
 	ctx, stop := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, filepath.Join(h.bin, "mediaprobe"), "respond", "--listen", "127.0.0.1",
-		"--udp", spec, "--udp-rate", "100000", "--udp-burst", "20000", "--ttl", "30m")
+	cmd := exec.CommandContext(ctx, filepath.Join(h.bin, "mediaprobe"), args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -191,19 +209,18 @@ func (h *harness) respond(t *testing.T, spec string) {
 		stop()
 		_ = cmd.Wait()
 	})
-	// It logs "listening" once every port is bound, or an error and exits.
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
-		if strings.Contains(sc.Text(), "listening") {
+		if line := sc.Text(); strings.Contains(line, "listening") {
 			go func() { // keep draining until it exits
 				for sc.Scan() {
 				}
 			}()
-			return
+			return line
 		}
 		t.Log("mediaprobe: " + sc.Text())
 	}
-	t.Fatalf("mediaprobe respond --udp %s exited before listening (ulimit -n is %s)", spec, nofile())
+	return ""
 }
 
 func nofile() string {

@@ -96,11 +96,7 @@ func TestAgentServesAndDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := vantage.Request{
-		Host:   "127.0.0.1",
-		Checks: []check.Spec{{Protocol: "tcp", Port: testnet.TCPListener(t)}},
-		Policy: verify.Policy{Interval: 10 * time.Millisecond, AttemptTimeout: time.Second},
-	}
+	req := openTCPRequest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	rep, err := remote.Verify(ctx, req, vantage.Watcher{})
@@ -167,11 +163,7 @@ func TestAgentClientCA(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no address in the start line:\n%s", r.out.String())
 	}
-	req := vantage.Request{
-		Host:   "127.0.0.1",
-		Checks: []check.Spec{{Protocol: "tcp", Port: testnet.TCPListener(t)}},
-		Policy: verify.Policy{Interval: 10 * time.Millisecond, AttemptTimeout: time.Second},
-	}
+	req := openTCPRequest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	for _, tc := range []struct {
@@ -194,5 +186,14 @@ func TestAgentClientCA(t *testing.T) {
 	}
 	if !strings.Contains(r.out.String(), "client_certs=true") {
 		t.Errorf("the start line does not say client certificates are required:\n%s", r.out.String())
+	}
+}
+
+// openTCPRequest asks for one open TCP port on loopback.
+func openTCPRequest(t *testing.T) vantage.Request {
+	return vantage.Request{
+		Host:   "127.0.0.1",
+		Checks: []check.Spec{{Protocol: "tcp", Port: testnet.TCPListener(t)}},
+		Policy: verify.Policy{Interval: 10 * time.Millisecond, AttemptTimeout: time.Second},
 	}
 }

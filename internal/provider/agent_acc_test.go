@@ -21,26 +21,17 @@ import (
 // client allows only there) that lets token "ci-secret" probe allow.
 func realAgent(t *testing.T, allow ...string) string {
 	t.Helper()
-	list, err := agent.ParseAllowlist(allow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := agent.New(agent.Config{Name: "outside", Tokens: []agent.Token{{Name: "ci", Secret: "ci-secret"}}, Allow: list})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := testAgent(t, allow...)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
-		srv.Drain()
+		srv.Drain() // ends runs in flight, which Close would wait for
 		ts.Close()
 	})
 	return ts.URL
 }
 
-// realMTLSAgent is realAgent over HTTPS with --client-ca: it returns its
-// URL, the CA of its server certificate, and a client certificate and key
-// it accepts.
-func realMTLSAgent(t *testing.T, allow ...string) (url string, serverCA, clientCert, clientKey []byte) {
+// testAgent is the agent server of realAgent.
+func testAgent(t *testing.T, allow ...string) *agent.Server {
 	t.Helper()
 	list, err := agent.ParseAllowlist(allow)
 	if err != nil {
@@ -50,9 +41,19 @@ func realMTLSAgent(t *testing.T, allow ...string) (url string, serverCA, clientC
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv
+}
+
+// realMTLSAgent is realAgent over HTTPS with --client-ca: it returns its
+// URL, the CA of its server certificate, and a client certificate and key
+// it accepts.
+func realMTLSAgent(t *testing.T, allow ...string) (url string, serverCA, clientCert, clientKey []byte) {
+	t.Helper()
+	srv := testAgent(t, allow...)
 	cert, key, serverCA := testnet.CertWithCA(t)
 	clientCert, clientKey, clientCA := testnet.ClientCertWithCA(t, "ci")
 	ts := httptest.NewUnstartedServer(srv)
+	var err error
 	if ts.TLS, err = agent.TLSConfig(testnet.KeyPair(t, cert, key), clientCA); err != nil {
 		t.Fatal(err)
 	}
