@@ -154,7 +154,7 @@ func certCheck(st tls.ConnectionState, minValidity time.Duration, now func() tim
 		if role != "leaf" {
 			what = fmt.Sprintf("certificate %q (%s)", subject(c), role)
 		}
-		return detail, fmt.Errorf("%s expires in %s (%s), less than min_cert_validity %s",
+		return detail, fmt.Errorf("%s expires in %s (%s), less than tls.min_cert_validity %s",
 			what, roughDuration(left), c.NotAfter.UTC().Format(time.RFC3339), shortDuration(minValidity))
 	}
 	return detail, nil

@@ -62,13 +62,13 @@ func TestTLS(t *testing.T) {
 	t.Run("short validity cause", func(t *testing.T) {
 		r := TLS(within(t, 5*time.Second), target("127.0.0.1", testnet.TLSListener(t, shortPEM, shortKey)),
 			TLSOptions{RootCAs: shortPool, MinValidity: 168 * time.Hour})
-		if !strings.HasSuffix(r.Cause, "Z), less than min_cert_validity 168h") {
+		if !strings.HasSuffix(r.Cause, "Z), less than tls.min_cert_validity 168h") {
 			t.Errorf("Cause = %q", r.Cause)
 		}
 	})
 	t.Run("intermediate cause", func(t *testing.T) {
 		r := TLS(within(t, 5*time.Second), target("127.0.0.1", chain), TLSOptions{RootCAs: chainPool, MinValidity: 168 * time.Hour})
-		if !strings.HasSuffix(r.Cause, "Z), less than min_cert_validity 168h") {
+		if !strings.HasSuffix(r.Cause, "Z), less than tls.min_cert_validity 168h") {
 			t.Errorf("Cause = %q", r.Cause)
 		}
 	})

@@ -125,7 +125,7 @@ func TestTURNCoturnRelayRoundTrip(t *testing.T) {
 		strict := testnet.Coturn(t, testnet.CoturnOptions{Users: coturnUsers})
 		r := TURN(within(t, 5*time.Second), target("127.0.0.1", strict.Port), TURNOptions{Username: "alice", Password: "wonderland", RelayCheck: true})
 		wantStatus(t, r, StatusError)
-		want := "relay_check: the server refused a permission toward the prober's own address 127.0.0.1: 403 Forbidden"
+		want := "turn.relay_check: the server refused a permission toward the prober's own address 127.0.0.1: 403 Forbidden"
 		if !strings.HasPrefix(r.Cause, want) { // coturn says "403 Forbidden IP"
 			t.Errorf("Cause = %q, want prefix %q", r.Cause, want)
 		}

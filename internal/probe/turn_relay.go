@@ -12,7 +12,7 @@ import (
 )
 
 // CauseRelayPrefix starts the cause of a failed relay check.
-const CauseRelayPrefix = "relay_check: "
+const CauseRelayPrefix = "turn.relay_check: "
 
 // cgnat is RFC 6598's shared address space, which netip does not call
 // private.

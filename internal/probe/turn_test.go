@@ -89,7 +89,7 @@ func TestTURNPion(t *testing.T) {
 			opts: with(alice, func(o *TURNOptions) { o.RelayCheck = true }), status: StatusOpen, detail: "; relay round trip passed"},
 		{name: "relay permission refused", server: testnet.PionTURNOptions{Users: pionUsers, Permit: func(netip.Addr) bool { return false }},
 			opts: with(alice, func(o *TURNOptions) { o.RelayCheck = true }), status: StatusError,
-			cause: "relay_check: the server refused a permission toward the prober's own address 127.0.0.1: "},
+			cause: "turn.relay_check: the server refused a permission toward the prober's own address 127.0.0.1: "},
 		{name: "private peers refused", server: testnet.PionTURNOptions{Users: pionUsers, Permit: func(netip.Addr) bool { return false }},
 			opts: with(alice, func(o *TURNOptions) { o.DenyPrivatePeers = true }), status: StatusOpen,
 			detail: "; all 9 private peers refused"},

@@ -267,8 +267,8 @@ func likelyFix(r verify.CheckResult) string {
 					"them with denied-peer-ip lines and no-multicast-peers in turnserver.conf (see the guide " +
 					"\"Hardening a TURN server\")"
 			case probe.CodeUnauthorized:
-				return "likely the credentials (username and password, or shared_secret and the server's " +
-					"static-auth-secret) or the realm do not match the server's"
+				return "likely the credentials (turn.username and turn.password, or turn.shared_secret and the " +
+					"server's static-auth-secret) or turn.realm do not match the server's"
 			case probe.CodeClientCert:
 				return "likely the server requires mutual TLS (a client certificate), which the probe and most " +
 					"clients do not have; check that the server's client-certificate setting is meant for this port"

@@ -93,7 +93,7 @@ func TestAccReachability_httpsCertExpiresTooSoon(t *testing.T) {
 				append(fast, `timeouts { create = "1s" }`)...),
 			ExpectError: regexp.MustCompile(spaced(fmt.Sprintf(
 				`https 127.0.0.1 (127.0.0.1:%d) from the machine running Terraform: error after`, port)) +
-				`[\s\S]*` + spaced(`certificate expires in 71h (`) + `[\s\S]*` + spaced(`less than min_cert_validity 168h`)),
+				`[\s\S]*` + spaced(`certificate expires in 71h (`) + `[\s\S]*` + spaced(`less than tls.min_cert_validity 168h`)),
 		}},
 	})
 }
