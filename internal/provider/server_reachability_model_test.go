@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,11 +34,11 @@ func checkObjectType(t *testing.T) types.ObjectType {
 	return ot
 }
 
-// withTypedPorts gives a checkModel literal that leaves ports, tls or turn
+// withTypedNulls gives a checkModel literal that leaves ports, tls or turn
 // out null values of the schema's types: the zero types.List and
 // types.Object have no element or attribute types, which the framework
 // refuses to encode.
-func withTypedPorts(t *testing.T, c checkModel) checkModel {
+func withTypedNulls(t *testing.T, c checkModel) checkModel {
 	if c.Ports.ElementType(context.Background()) == nil {
 		c.Ports = types.ListNull(types.Int64Type)
 	}
@@ -80,7 +81,7 @@ func withTLS(t *testing.T, c checkModel, m tlsModel) checkModel {
 // checkFromValue must agree with.
 func checkObject(t *testing.T, c checkModel) types.Object {
 	t.Helper()
-	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes, withTypedPorts(t, c))
+	obj, diags := types.ObjectValueFrom(t.Context(), checkObjectType(t).AttrTypes, withTypedNulls(t, c))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
@@ -115,7 +116,7 @@ func TestCheckFromValueRoundTrip(t *testing.T) {
 				t.Errorf("decoded %d attributes by name, want %d", len(got.attrs), len(checkFields))
 			}
 			got.attrs = nil
-			c = withTypedPorts(t, c)
+			c = withTypedNulls(t, c)
 			if !reflect.DeepEqual(got, c) {
 				t.Errorf("decoded\n%+v\nwant\n%+v", got, c)
 			}
@@ -149,7 +150,7 @@ func TestCheckModels(t *testing.T) {
 	for i := range checks {
 		checks[i].attrs = nil
 	}
-	if !ok || !reflect.DeepEqual(checks, []checkModel{withTypedPorts(t, first), withTypedPorts(t, second)}) {
+	if !ok || !reflect.DeepEqual(checks, []checkModel{withTypedNulls(t, first), withTypedNulls(t, second)}) {
 		t.Errorf("known list: got %+v, %v", checks, ok)
 	}
 	for name, tc := range map[string]struct {
@@ -215,6 +216,10 @@ func TestValidateChecksSkipsWhatIsNotKnown(t *testing.T) {
 			Ports: types.ListUnknown(types.Int64Type),
 		}, tlsModel{ServerName: types.StringValue("x")}))})},
 		"bad duration": {l: types.ListValueMust(ot, []attr.Value{badDuration})},
+		"unknown tls and turn objects": {l: types.ListValueMust(ot, []attr.Value{checkObject(t, checkModel{
+			Protocol: types.StringValue("stun"), Port: types.Int64Value(3478),
+			TLS: types.ObjectUnknown(nestedAttrTypes(t, "tls")), TURN: types.ObjectUnknown(nestedAttrTypes(t, "turn")),
+		})})},
 		"known check": {
 			l:    types.ListValueMust(ot, []attr.Value{types.ObjectUnknown(ot.AttrTypes), checkObject(t, serverNameOnTCP)}),
 			errs: 1,
@@ -330,5 +335,72 @@ func TestSetAttributesMatchesWholeModelSet(t *testing.T) {
 	}
 	if !got.Raw.Equal(whole.Raw) {
 		t.Errorf("state differs:\n got %s\nwant %s", got.Raw, whole.Raw)
+	}
+}
+
+// turnObject encodes a check's turn object with the framework's reflection.
+func turnObject(t *testing.T, m turnModel) types.Object {
+	t.Helper()
+	obj, diags := types.ObjectValueFrom(t.Context(), nestedAttrTypes(t, "turn"), m)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	return obj
+}
+
+func TestCheckFromValueDecodesTURN(t *testing.T) {
+	t.Parallel()
+	m := turnModel{
+		Username: types.StringValue("u"), Password: types.StringValue("p"), PasswordWO: types.StringValue("pw"),
+		SharedSecret: types.StringValue("s"), SharedSecretWO: types.StringValue("sw"), Realm: types.StringValue("r"),
+		CredentialTTL: durationOf(time.Hour), RelayCheck: types.BoolValue(true), DenyPrivatePeers: types.BoolValue(true),
+	}
+	c := checkModel{Protocol: types.StringValue("turn"), Port: types.Int64Value(3478), TURN: turnObject(t, m)}
+	got, ok := checkFromValue(checkObject(t, c))
+	if !ok || !reflect.DeepEqual(got.turn, m) {
+		t.Errorf("decoded turn %+v, want %+v (every field: a type that drifts would read as null)", got.turn, m)
+	}
+}
+
+// withWriteOnly takes each write-only secret from the configuration into
+// the planned check, where the plan holds it null.
+func TestWithWriteOnly(t *testing.T) {
+	t.Parallel()
+	ot := checkObjectType(t)
+	turnCheck := func(m turnModel) attr.Value {
+		return checkObject(t, checkModel{Protocol: types.StringValue("turn"), Port: types.Int64Value(3478),
+			TURN: turnObject(t, m)})
+	}
+	planned := types.ListValueMust(ot, []attr.Value{
+		checkObject(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)}),
+		turnCheck(turnModel{Username: types.StringValue("u")}),
+		turnCheck(turnModel{Username: types.StringValue("u")}),
+	})
+	configured := types.ListValueMust(ot, []attr.Value{
+		checkObject(t, checkModel{Protocol: types.StringValue("tcp"), Port: types.Int64Value(1)}),
+		turnCheck(turnModel{Username: types.StringValue("u"), PasswordWO: types.StringValue("pw")}),
+		turnCheck(turnModel{Username: types.StringValue("u"), SharedSecretWO: types.StringValue("sw")}),
+	})
+	var diags diag.Diagnostics
+	checks, ok := checkModels(withWriteOnly(t.Context(), planned, configured, &diags), &diags)
+	if diags.HasError() || !ok || len(checks) != 3 {
+		t.Fatalf("withWriteOnly: %d checks, %v", len(checks), diags)
+	}
+	if got := checks[1].turn.PasswordWO.ValueString(); got != "pw" {
+		t.Errorf("checks[1].turn.password_wo = %q, want the configured one", got)
+	}
+	if got := checks[2].turn.SharedSecretWO.ValueString(); got != "sw" {
+		t.Errorf("checks[2].turn.shared_secret_wo = %q, want the configured one", got)
+	}
+	if !checks[0].TURN.IsNull() {
+		t.Errorf("checks[0] gained a turn object: %v", checks[0].TURN)
+	}
+
+	// A secret with nowhere to go is an error, never a probe without it.
+	short := types.ListValueMust(ot, []attr.Value{planned.Elements()[0]})
+	diags = nil
+	withWriteOnly(t.Context(), short, configured, &diags)
+	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "checks[1].turn has a write-only secret") {
+		t.Errorf("a configured secret without a planned check: %v, want an error naming checks[1].turn", diags)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -232,24 +233,33 @@ func (r *serverReachabilityResource) applyPlan(ctx context.Context, name string,
 var writeOnlyAttributes = []string{"password_wo", "shared_secret_wo"}
 
 // withWriteOnly returns the planned checks with the write-only secrets of
-// the configured ones filled in.
+// the configured ones filled in. A configured secret that finds no planned
+// turn object to go into is an error: probing without it would only fail
+// with a misleading 401.
 func withWriteOnly(ctx context.Context, planned, configured types.List, diags *diag.Diagnostics) types.List {
 	pe, ce := planned.Elements(), configured.Elements()
-	if len(pe) != len(ce) {
-		return planned
-	}
-	out := make([]attr.Value, len(pe))
-	for i := range pe {
-		out[i] = pe[i]
-		po, _ := pe[i].(types.Object)
+	out := slices.Clone(pe)
+	for i := range ce {
+		cturn, ok := objectAttr(ce[i], "turn")
+		secrets := cturn.Attributes()
+		if !ok || !slices.ContainsFunc(writeOnlyAttributes, func(n string) bool { v, ok := secrets[n]; return ok && !v.IsNull() }) {
+			continue
+		}
+		var po types.Object
+		if i < len(pe) {
+			po, _ = pe[i].(types.Object)
+		}
 		pturn, ok := objectAttr(po, "turn")
-		cturn, cok := objectAttr(ce[i], "turn")
-		if !ok || !cok {
+		if !ok {
+			at := path.Root("checks").AtListIndex(i).AtName("turn")
+			diags.AddAttributeError(at, "Write-only secret not applied", "Attribute "+at.String()+" has a "+
+				"write-only secret, but the plan holds no such check to give it to. This is a bug in the provider: "+
+				"please report it.")
 			continue
 		}
 		turn := maps.Clone(pturn.Attributes())
 		for _, name := range writeOnlyAttributes {
-			if v, ok := cturn.Attributes()[name]; ok {
+			if v, ok := secrets[name]; ok {
 				turn[name] = v
 			}
 		}

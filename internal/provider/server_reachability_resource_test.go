@@ -26,7 +26,7 @@ func testModel(t *testing.T, checks ...checkModel) resourceModel {
 		t.Fatal("checks is not a list")
 	}
 	for i := range checks {
-		checks[i] = withTypedPorts(t, checks[i])
+		checks[i] = withTypedNulls(t, checks[i])
 	}
 	l, diags := types.ListValueFrom(t.Context(), lt.ElemType, checks)
 	if diags.HasError() {

@@ -111,8 +111,7 @@ func checkAttributes() map[string]schema.Attribute {
 		"turn": schema.SingleNestedAttribute{
 			Optional: true,
 			MarkdownDescription: "The TURN credentials and what to prove beyond the allocation, such as " +
-				"`{ username = \"probe\", password = var.turn_password }` or `{ shared_secret_wo = ... }`. Required " +
-				"with protocol `turn`, and only for it.",
+				"`{ username = \"probe\", password = var.turn_password }`. Required with protocol `turn`, and only for it.",
 			Attributes: turnAttributes(),
 		},
 	}

@@ -87,7 +87,7 @@ func validateCheck(at path.Path, c checkModel, diags *diag.Diagnostics) {
 	if !c.Protocol.IsNull() && !c.Protocol.IsUnknown() {
 		proto := c.Protocol.ValueString()
 		for _, o := range protocolOptions {
-			if v := c.attr(o.name); v.IsNull() || slices.Contains(o.protocols, proto) {
+			if v := c.attr(o.name); v.IsNull() || v.IsUnknown() || slices.Contains(o.protocols, proto) {
 				continue
 			}
 			p := at.AtName(o.name)
@@ -156,7 +156,7 @@ func setNames(m map[string]bool) []string {
 // transports (sip over tls) when another transport is chosen.
 func validateTLSTransport(at path.Path, c checkModel, p check.Protocol, diags *diag.Diagnostics) {
 	if p.TLSTransport == "" || c.Transport.IsUnknown() || c.Transport.ValueString() == p.TLSTransport ||
-		c.TLS.IsNull() {
+		c.TLS.IsNull() || c.TLS.IsUnknown() {
 		return
 	}
 	transport := c.Transport.ValueString()

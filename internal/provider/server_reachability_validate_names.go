@@ -133,10 +133,10 @@ func (c checkModel) identity() (id string, ok bool) {
 		o.ExpectStatus = 200
 	}
 	// Never shown: it only tells checks apart, secrets included.
-	return fmt.Sprintf("%s %s %s server_name=%q ca=%q min_validity=%d path=%q status=%d turn=%q", chk.Protocol,
-		chk.Transport, check.CompactPorts(chk.Ports), o.ServerName, o.CACertPEM, o.MinCertValidity,
-		o.Path, o.ExpectStatus, fmt.Sprint(o.Username, o.Password, o.SharedSecret, o.Realm, o.CredentialTTL,
-			o.RelayCheck, o.DenyPrivatePeers)), true
+	return fmt.Sprintf("%s %s %s server_name=%q ca=%q min_validity=%d path=%q status=%d turn=%q %q %q %q %d %t %t",
+		chk.Protocol, chk.Transport, check.CompactPorts(chk.Ports), o.ServerName, o.CACertPEM, o.MinCertValidity,
+		o.Path, o.ExpectStatus, o.Username, o.Password, o.SharedSecret, o.Realm, o.CredentialTTL, o.RelayCheck,
+		o.DenyPrivatePeers), true
 }
 
 // fullyKnown reports whether no value, nor any element of a list or
