@@ -163,9 +163,6 @@ func TestLabCases(t *testing.T) {
 		if run.Err != nil {
 			t.Fatalf("terraform apply failed: %v\n%s", run.Err, run.Out)
 		}
-		if took < openAfter {
-			t.Errorf("terraform apply took %s, less than the %s before the ports opened", took, openAfter)
-		}
 	})
 
 	t.Run("management port must be unreachable", func(t *testing.T) {
