@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -33,18 +32,6 @@ func (s *Server) admit(req vantage.Request, addrs []netip.Addr) (status int, rea
 		}
 	}
 	return 0, "", ""
-}
-
-// retryable says whether a failed lookup is worth repeating, as the
-// engine's own resolve loop decides: an address that must never be probed
-// is final, and so is "no such record" for a snapshot.
-func (s *Server) retryable(req vantage.Request, err error) bool {
-	if _, unusable := errors.AsType[*probe.AddressError](err); unusable {
-		return false
-	}
-	de, dnsErr := errors.AsType[*net.DNSError](err)
-	answered := dnsErr && de.IsNotFound
-	return !req.Policy.Snapshot || !answered
 }
 
 // resolveLater retries a failed lookup every poll interval (the request's
@@ -87,7 +74,7 @@ func (s *Server) resolveLater(ctx context.Context, st *stream, req vantage.Reque
 			return addrs, nil
 		case ctx.Err() != nil:
 			return nil, err // the last lookup that failed on its own, not the cancel
-		case !s.retryable(req, lerr):
+		case !verify.RetryLookup(lerr, req.Policy.Snapshot):
 			return nil, lerr
 		}
 		err = lerr
@@ -96,11 +83,7 @@ func (s *Server) resolveLater(ctx context.Context, st *stream, req vantage.Reque
 
 // unresolved is the report of a run whose host never resolved.
 func (s *Server) unresolved(req vantage.Request, err error) verify.Report {
-	rep := verify.Report{Vantage: s.name, Host: req.Host, ResolveError: err.Error(), ResolveCode: probe.CodeLookupFailed}
-	if _, unusable := errors.AsType[*probe.AddressError](err); unusable {
-		rep.ResolveCode = verify.CodeUnusableAddress
-	}
-	return rep
+	return verify.Report{Vantage: s.name, Host: req.Host, ResolveError: err.Error(), ResolveCode: verify.ResolveCode(err)}
 }
 
 // refuseLate ends a stream whose host resolved, after retries, to

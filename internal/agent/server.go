@@ -173,7 +173,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := startStream(w)
-	if s.retryable(req, rerr) {
+	if verify.RetryLookup(rerr, req.Policy.Snapshot) {
 		addrs, rerr = s.resolveLater(ctx, st, req, rerr)
 		if rerr == nil {
 			if status, reason, msg := s.admit(req, addrs); status != 0 {

@@ -53,10 +53,7 @@ func Run(ctx context.Context, p Plan, d Deps) (Report, error) {
 	r.addrs = addrs
 	if addrs == nil {
 		rep := r.report(nil)
-		rep.ResolveCode = probe.CodeLookupFailed
-		if _, unusable := errors.AsType[*probe.AddressError](resolveErr); unusable {
-			rep.ResolveCode = CodeUnusableAddress
-		}
+		rep.ResolveCode = ResolveCode(resolveErr)
 		if resolveErr != nil {
 			rep.ResolveError = resolveErr.Error()
 		}
@@ -123,6 +120,25 @@ func stopped(ctx context.Context) error {
 	return nil
 }
 
+// RetryLookup says whether a failed lookup is worth repeating: an address
+// that must never be probed (see probe.AddressError) is final, and so is
+// "no such record" for a snapshot, which takes it as its answer.
+func RetryLookup(err error, snapshot bool) bool {
+	if _, unusable := errors.AsType[*probe.AddressError](err); unusable {
+		return false
+	}
+	de, dnsErr := errors.AsType[*net.DNSError](err)
+	return !snapshot || !dnsErr || !de.IsNotFound
+}
+
+// ResolveCode is a report's ResolveCode for a lookup that failed with err.
+func ResolveCode(err error) probe.Code {
+	if _, unusable := errors.AsType[*probe.AddressError](err); unusable {
+		return CodeUnusableAddress
+	}
+	return probe.CodeLookupFailed
+}
+
 // resolve looks the host up, retrying every interval until it resolves or
 // ctx ends (a new server's DNS record may still be propagating). A Snapshot
 // takes "no such record" as its answer and retries only failed lookups, as
@@ -134,10 +150,7 @@ func (r *run) resolve(ctx context.Context) ([]netip.Addr, error) {
 		if err == nil {
 			return addrs, nil
 		}
-		_, unusable := errors.AsType[*probe.AddressError](err)
-		de, dnsErr := errors.AsType[*net.DNSError](err)
-		answered := dnsErr && de.IsNotFound
-		if unusable || (r.plan.Policy.Snapshot && answered) || ctx.Err() != nil {
+		if !RetryLookup(err, r.plan.Policy.Snapshot) || ctx.Err() != nil {
 			return nil, err
 		}
 		t := r.deps.Clock.NewTimer(r.plan.Policy.Interval)
