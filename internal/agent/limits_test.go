@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -71,7 +72,11 @@ func TestPerTokenRequestRate(t *testing.T) {
 	if n := h.resolver.n.Load(); n != lookups {
 		t.Errorf("%d lookups, want %d: a request over the rate is refused before resolving", n, lookups)
 	}
-	_, err := h.remote(t, testToken).Verify(t.Context(), tcpRequest("media.test", 443), vantage.Watcher{})
+	// A Remote whose deadline leaves no room to wait 20s reports the 429
+	// at once (without a deadline, it would wait and send again).
+	short, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, err := h.remote(t, testToken).Verify(short, tcpRequest("media.test", 443), vantage.Watcher{})
 	if err == nil || !strings.Contains(err.Error(), "request rate") || !strings.Contains(err.Error(), "(429, rate)") ||
 		!strings.Contains(err.Error(), "retry after 20s") {
 		t.Errorf("Remote = %v, want the rate named and when to retry", err)
