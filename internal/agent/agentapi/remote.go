@@ -139,6 +139,9 @@ func loopbackHost(h string) bool {
 // Name returns the vantage name.
 func (r *Remote) Name() string { return r.name }
 
+// MaxRuns returns how many Verify calls the Remote sends its agent at once.
+func (r *Remote) MaxRuns() int { return cap(r.slots) }
+
 // Verify sends req to the agent and reads its stream: progress goes to
 // w.Progress, and the final report comes back with every row's Vantage set
 // to Name. It first waits for one of MaxRuns slots, and on a 429 with a

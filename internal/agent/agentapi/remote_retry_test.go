@@ -86,8 +86,8 @@ func TestRemoteMaxRunsWaitTheirTurn(t *testing.T) {
 // 0 is the agent's default --max-runs-per-token; a negative count is refused.
 func TestRemoteMaxRunsDefault(t *testing.T) {
 	t.Parallel()
-	if r := remoteWith(t, "https://agent.example.com", 0); cap(r.slots) != DefaultMaxRuns {
-		t.Errorf("MaxRuns 0: %d slots, want %d", cap(r.slots), DefaultMaxRuns)
+	if r := remoteWith(t, "https://agent.example.com", 0); r.MaxRuns() != DefaultMaxRuns {
+		t.Errorf("MaxRuns 0: %d slots, want %d", r.MaxRuns(), DefaultMaxRuns)
 	}
 	if _, err := NewRemote(RemoteOptions{Name: "a", URL: "https://agent.example.com", Token: token, MaxRuns: -1}); err == nil {
 		t.Error("MaxRuns -1: want an error")
