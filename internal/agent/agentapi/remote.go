@@ -156,12 +156,17 @@ func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watc
 		return empty, err
 	}
 	defer release()
-	resp, err := r.send(ctx, req)
+	// The requests' own context, which drain ends should the stream go on.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	resp, err := r.send(rctx, req)
 	if err != nil {
 		return empty, err
 	}
 	defer resp.Body.Close()
-	return r.read(ctx, resp.Body, w, empty)
+	rep, err := r.read(ctx, resp.Body, w, empty)
+	drain(resp.Body, cancel)
+	return rep, err
 }
 
 // post sends req once and returns the agent's answer, whatever its status.

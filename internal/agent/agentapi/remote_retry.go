@@ -3,6 +3,7 @@ package agentapi
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +23,21 @@ const (
 	maxRetryWait = time.Minute
 	minRetryWait = time.Second
 )
+
+// drainWait caps how long drain reads on.
+const drainWait = time.Second
+
+// drain reads the stream to its end after the report line, for at most
+// drainWait, after which it calls cancel. The agent frees the run's
+// per-token slot just before it ends the response: a Remote that frees its
+// own slot only then never has its next request refused as one run too
+// many (429 busy). A stream read to its end also leaves the connection
+// for the next request.
+func drain(body io.Reader, cancel context.CancelFunc) {
+	t := time.AfterFunc(drainWait, cancel)
+	defer t.Stop()
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxLineBytes))
+}
 
 // acquire waits for one of the Remote's MaxRuns slots, or for ctx to end.
 // The caller calls release once its request to the agent is over.

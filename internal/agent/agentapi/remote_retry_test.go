@@ -44,7 +44,9 @@ func remoteWith(t *testing.T, url string, maxRuns int) *Remote {
 }
 
 // With MaxRuns 2, six verifications at once reach the agent two at a
-// time, and every one passes: none is refused for being one too many.
+// time, and every one passes: none is refused for being one too many. As
+// the agent does, the stub frees its slot after the report line goes out,
+// just before the response ends: the Remote waits for that end.
 func TestRemoteMaxRunsWaitTheirTurn(t *testing.T) {
 	t.Parallel()
 	var now, most atomic.Int64
@@ -53,11 +55,16 @@ func TestRemoteMaxRunsWaitTheirTurn(t *testing.T) {
 		defer now.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
-		select { // hold the run a while
-		case <-time.After(50 * time.Millisecond):
-		case <-r.Context().Done():
+		hold := func(d time.Duration) {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+			}
 		}
+		hold(50 * time.Millisecond) // the run
 		writeStream(w)
+		_ = http.NewResponseController(w).Flush()
+		<-time.After(20 * time.Millisecond) // the report line is out; the run's end is not, gone client or not
 	}))
 	t.Cleanup(srv.Close)
 	r := remoteWith(t, srv.URL, 2)
@@ -274,5 +281,22 @@ func TestRetryAfter(t *testing.T) {
 		if got != want {
 			t.Errorf("Retry-After %q: %s, want %s", v, got, want)
 		}
+	}
+}
+
+// A stream that goes on after its report line is cut after drainWait: the
+// report stands and the slot is freed.
+func TestRemoteDrainEnds(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeStream(w)
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	start := time.Now()
+	rep, err := remoteWith(t, srv.URL, 1).Verify(t.Context(), vantage.Request{Host: "h"}, vantage.Watcher{})
+	if elapsed := time.Since(start); err != nil || !rep.Reachable || elapsed < drainWait || elapsed > drainWait+time.Second {
+		t.Errorf("Verify = %v after %s; want the report after about %s", err, elapsed, drainWait)
 	}
 }
