@@ -51,7 +51,8 @@ func newAgentFlags(cfg *agentConfig, allow, logFormat, logLevel *string) *flag.F
 	fs.IntVar(&cfg.limits.MaxPorts, "max-ports", agent.DefaultMaxPorts, "ports one request may probe over all its checks, a `count`")
 	fs.DurationVar(&cfg.limits.MaxTimeout, "max-timeout", agent.DefaultMaxTimeout, "longest a request may run, a `duration`; longer timeouts are cut to it")
 	fs.IntVar(&cfg.limits.PerToken, "max-runs-per-token", agent.DefaultPerToken, "verifications one token may run at once, a `count`; beyond it, 429")
-	fs.IntVar(&cfg.limits.PerMinute, "max-requests-per-minute", agent.DefaultPerMinute, "verify requests one token may send a minute, a `count` (a bucket that size, refilled at that rate); beyond it, 429")
+	fs.IntVar(&cfg.limits.PerMinute, "max-requests-per-minute", agent.DefaultPerMinute, "verify requests one token may send a minute, a `count` (a bucket that size, refilled at that rate; "+
+		"the default fits a 500-server fleet in one apply, --max-runs-per-token bounds the load); beyond it, 429")
 	fs.Float64Var(&cfg.limits.MaxProbeRate, "max-probe-rate", agent.DefaultMaxProbeRate, "attempt starts per second against one host, a `rate`, at most")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: mediaprobe agent --listen ADDR --allow TARGETS --token-file FILE [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [flags]

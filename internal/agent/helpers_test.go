@@ -77,8 +77,15 @@ func newHarness(t *testing.T, allow []string, mutate func(*Config)) *harness {
 
 func (h *harness) remote(t *testing.T, token string) *agentapi.Remote {
 	t.Helper()
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.http.Certificate().Raw})
-	r, err := agentapi.NewRemote(agentapi.RemoteOptions{Name: "eu-1", URL: h.http.URL, Token: token, CACertPEM: string(caPEM)})
+	return h.remoteWith(t, agentapi.RemoteOptions{Token: token})
+}
+
+// remoteWith is remote with o's other options; it sets Name, URL and CACertPEM.
+func (h *harness) remoteWith(t *testing.T, o agentapi.RemoteOptions) *agentapi.Remote {
+	t.Helper()
+	o.Name, o.URL = "eu-1", h.http.URL
+	o.CACertPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.http.Certificate().Raw}))
+	r, err := agentapi.NewRemote(o)
 	if err != nil {
 		t.Fatal(err)
 	}

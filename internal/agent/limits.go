@@ -10,14 +10,18 @@ import (
 
 // Default per-request caps; Limits' zero fields take them.
 const (
-	DefaultMaxChecks     = 32
-	DefaultMaxPorts      = 1024 // ports over all checks, before resolution
-	DefaultMaxAddresses  = 16   // resolved addresses of the target
-	DefaultMaxTimeout    = 10 * time.Minute
-	DefaultTimeout       = 2 * time.Minute // a request without timeout_ns
-	DefaultPerToken      = 4               // runs at once per token
-	DefaultPerMinute     = 120             // verify requests per minute per token
-	DefaultMaxProbeRate  = 500             // attempt starts per second against one host
+	DefaultMaxChecks    = 32
+	DefaultMaxPorts     = 1024 // ports over all checks, before resolution
+	DefaultMaxAddresses = 16   // resolved addresses of the target
+	DefaultMaxTimeout   = 10 * time.Minute
+	DefaultTimeout      = 2 * time.Minute // a request without timeout_ns
+	DefaultPerToken     = 4               // runs at once per token
+	// DefaultPerMinute is verify requests per minute per token. A fleet
+	// of 500 servers verified in one apply sends about 500 requests
+	// within a minute; PerToken, not the rate, bounds the probing load,
+	// so the rate only stops a runaway client.
+	DefaultPerMinute     = 600
+	DefaultMaxProbeRate  = 500 // attempt starts per second against one host
 	DefaultRetryAfterSec = 5
 )
 

@@ -1,14 +1,17 @@
 package agent
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/mediareach/terraform-provider-media/internal/agent/agentapi"
+	"github.com/mediareach/terraform-provider-media/internal/testnet"
 	"github.com/mediareach/terraform-provider-media/internal/vantage"
 	"github.com/mediareach/terraform-provider-media/internal/verify/verifytest"
 )
@@ -71,7 +74,11 @@ func TestPerTokenRequestRate(t *testing.T) {
 	if n := h.resolver.n.Load(); n != lookups {
 		t.Errorf("%d lookups, want %d: a request over the rate is refused before resolving", n, lookups)
 	}
-	_, err := h.remote(t, testToken).Verify(t.Context(), tcpRequest("media.test", 443), vantage.Watcher{})
+	// A Remote whose deadline leaves no room to wait 20s reports the 429
+	// at once (without a deadline, it would wait and send again).
+	short, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, err := h.remote(t, testToken).Verify(short, tcpRequest("media.test", 443), vantage.Watcher{})
 	if err == nil || !strings.Contains(err.Error(), "request rate") || !strings.Contains(err.Error(), "(429, rate)") ||
 		!strings.Contains(err.Error(), "retry after 20s") {
 		t.Errorf("Remote = %v, want the rate named and when to retry", err)
@@ -86,5 +93,31 @@ func TestPerTokenRequestRate(t *testing.T) {
 	clock.Advance(20 * time.Second)
 	if resp := h.post(t, testToken, body); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("20s later: status %s, want 403 (a slot has freed)", resp.Status)
+	}
+}
+
+// A Remote whose MaxRuns is the agent's PerToken never meets its 429:
+// six verifications at once through a token allowed two all pass. The
+// deadline leaves no room to wait out a busy Retry-After (5s), so a 429
+// would fail a run.
+func TestRemoteMaxRunsMatchesPerToken(t *testing.T) {
+	h := newHarness(t, []string{"127.0.0.1/32"}, func(c *Config) { c.Limits.PerToken = 2 })
+	r := h.remoteWith(t, agentapi.RemoteOptions{Token: testToken, MaxRuns: 2})
+	port := testnet.TCPListener(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+	defer cancel()
+	errs := make([]error, 6)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = r.Verify(ctx, tcpRequest("127.0.0.1", port), vantage.Watcher{}) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Verify %d: %v", i, err)
+		}
+	}
+	if got := testutil.ToFloat64(h.srv.metrics.refusals.WithLabelValues(agentapi.ReasonBusy)); got != 0 {
+		t.Errorf("refusals{reason=busy} = %v, want 0", got)
 	}
 }

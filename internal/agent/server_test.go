@@ -222,7 +222,11 @@ func TestPerTokenConcurrency(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("second run: status %s, Retry-After %q; want 429 with Retry-After", resp.Status, resp.Header.Get("Retry-After"))
 	}
-	_, err := h.remote(t, testToken).Verify(t.Context(), req, vantage.Watcher{})
+	// A Remote whose deadline leaves no room to wait 5s reports the 429
+	// at once (without a deadline, it would wait and send again).
+	short, cancelShort := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancelShort()
+	_, err := h.remote(t, testToken).Verify(short, req, vantage.Watcher{})
 	if err == nil || !strings.Contains(err.Error(), "is busy") || !strings.Contains(err.Error(), "(429, busy)") ||
 		!strings.Contains(err.Error(), "retry after 5s") {
 		t.Errorf("Remote second run = %v, want busy (429, busy) and when to retry", err)

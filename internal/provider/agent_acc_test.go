@@ -21,7 +21,13 @@ import (
 // client allows only there) that lets token "ci-secret" probe allow.
 func realAgent(t *testing.T, allow ...string) string {
 	t.Helper()
-	srv := testAgent(t, allow...)
+	return realAgentLimits(t, agent.Limits{}, allow...)
+}
+
+// realAgentLimits is realAgent with limits l (zero fields: the defaults).
+func realAgentLimits(t *testing.T, l agent.Limits, allow ...string) string {
+	t.Helper()
+	srv := newTestAgent(t, l, allow...)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		srv.Drain() // ends runs in flight, which Close would wait for
@@ -33,11 +39,17 @@ func realAgent(t *testing.T, allow ...string) string {
 // testAgent is the agent server of realAgent.
 func testAgent(t *testing.T, allow ...string) *agent.Server {
 	t.Helper()
+	return newTestAgent(t, agent.Limits{}, allow...)
+}
+
+func newTestAgent(t *testing.T, l agent.Limits, allow ...string) *agent.Server {
+	t.Helper()
 	list, err := agent.ParseAllowlist(allow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := agent.New(agent.Config{Name: "outside", Tokens: []agent.Token{{Name: "ci", Secret: "ci-secret"}}, Allow: list})
+	srv, err := agent.New(agent.Config{Name: "outside", Tokens: []agent.Token{{Name: "ci", Secret: "ci-secret"}}, Allow: list,
+		Limits: l})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,5 +174,40 @@ func TestAccReachability_agentRefuses(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Vantage point "outside".*127\.0\.0\.1`),
 			},
 		},
+	})
+}
+
+// More resources than the agent runs at once per token: with max_runs set
+// to the agent's --max-runs-per-token, the provider sends it two at a time
+// and every one passes. The create timeout leaves no room to wait out a
+// busy 429's Retry-After (5s), so a refused run would fail the apply.
+func TestAccReachability_agentMaxRuns(t *testing.T) {
+	t.Parallel()
+	url := realAgentLimits(t, agent.Limits{PerToken: 2}, "127.0.0.1/32")
+	checks := checksHCL(hclCheck{"protocol": "tcp", "port": testnet.TCPListener(t)})
+	config := fmt.Sprintf(`
+provider "media" {
+  agents = [{ name = "outside", url = %q, token = "ci-secret", max_runs = 2 }]
+}
+
+resource "media_server_reachability" "fleet" {
+  count           = 6
+  host            = "127.0.0.1"
+  checks          = %s
+  poll_interval   = "10ms"
+  attempt_timeout = "1s"
+  timeouts {
+    create = "5s"
+  }
+}
+`, url, checks)
+	var states []statecheck.StateCheck
+	for i := range 6 {
+		states = append(states, statecheck.ExpectKnownValue(fmt.Sprintf("media_server_reachability.fleet[%d]", i),
+			tfjsonpath.New("reachable"), knownvalue.Bool(true)))
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: states}},
 	})
 }

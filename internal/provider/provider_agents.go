@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -28,6 +29,9 @@ type agentConfig struct {
 	CACertPEM string
 	// ClientCertPEM and ClientKeyPEM are both set or both empty; checked.
 	ClientCertPEM, ClientKeyPEM string
+	// MaxRuns is max_runs: the verifications sent to the agent at once;
+	// 0 when unset (agentapi.DefaultMaxRuns).
+	MaxRuns int
 }
 
 // RemoteFactory builds the vantage point that verifies through one agent.
@@ -42,7 +46,7 @@ func WithRemoteFactory(f RemoteFactory) Option {
 // agentRemote is the vantage point of a real `mediaprobe agent`.
 func agentRemote(a agentConfig) (vantage.Vantage, error) {
 	return agentapi.NewRemote(agentapi.RemoteOptions{Name: a.Name, URL: a.URL, Token: a.Token, CACertPEM: a.CACertPEM,
-		ClientCertPEM: a.ClientCertPEM, ClientKeyPEM: a.ClientKeyPEM})
+		ClientCertPEM: a.ClientCertPEM, ClientKeyPEM: a.ClientKeyPEM, MaxRuns: a.MaxRuns})
 }
 
 // agentModel is one element of the provider's agents.
@@ -53,7 +57,11 @@ type agentModel struct {
 	CACertPEM  types.String `tfsdk:"ca_cert_pem"`
 	ClientCert types.String `tfsdk:"client_cert_pem"`
 	ClientKey  types.String `tfsdk:"client_key_pem"`
+	MaxRuns    types.Int64  `tfsdk:"max_runs"`
 }
+
+// maxRunsLimit is the largest max_runs accepted.
+const maxRunsLimit = 256
 
 // vantageNamePattern is what an agent's name may look like.
 var vantageNamePattern = regexp.MustCompile(`^[a-z0-9-]+$`)
@@ -117,6 +125,13 @@ func agentsAttribute() schema.Attribute {
 					"Like the token, it is provider configuration and never stored in state; prefer a variable " +
 					"or `file()` to a literal.",
 			},
+			"max_runs": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many verifications the provider sends this agent at once; "+
+					"the rest wait their turn. Set it to the agent's `--max-runs-per-token` (default %d), beyond which "+
+					"the agent refuses a run with 429 `busy`. Defaults to %d.", agentapi.DefaultMaxRuns, agentapi.DefaultMaxRuns),
+				Validators: []validator.Int64{int64validator.Between(1, maxRunsLimit)},
+			},
 		}},
 	}
 }
@@ -145,16 +160,18 @@ func agentConfigs(ctx context.Context, l types.List, getenv func(string) string,
 		for name, v := range map[string]types.String{"name": m.Name, "url": m.URL, "token": m.Token, "ca_cert_pem": m.CACertPEM,
 			agentapi.AttrClientCert: m.ClientCert, agentapi.AttrClientKey: m.ClientKey} {
 			if v.IsUnknown() {
-				diags.AddAttributeError(at.AtName(name), "Unknown agent "+name,
-					fmt.Sprintf("Attribute %s must be known when the provider is configured. Use a literal or a variable.",
-						at.AtName(name)))
+				unknownAgentAttr(at, name, diags)
 			}
+		}
+		if m.MaxRuns.IsUnknown() {
+			unknownAgentAttr(at, "max_runs", diags)
 		}
 		if diags.HasError() {
 			return nil
 		}
 		a := agentConfig{Name: m.Name.ValueString(), URL: m.URL.ValueString(), Token: m.Token.ValueString(),
-			CACertPEM: m.CACertPEM.ValueString(), ClientCertPEM: m.ClientCert.ValueString(), ClientKeyPEM: m.ClientKey.ValueString()}
+			CACertPEM: m.CACertPEM.ValueString(), ClientCertPEM: m.ClientCert.ValueString(), ClientKeyPEM: m.ClientKey.ValueString(),
+			MaxRuns: int(m.MaxRuns.ValueInt64())}
 		if j, dup := seen[a.Name]; dup {
 			diags.AddAttributeError(at.AtName("name"), "Duplicate agent name",
 				fmt.Sprintf("Agent name %q is used by agents[%d] and agents[%d]; each agent needs its own name.", a.Name, j, i))
@@ -177,6 +194,12 @@ func agentConfigs(ctx context.Context, l types.List, getenv func(string) string,
 		out = append(out, a)
 	}
 	return out
+}
+
+func unknownAgentAttr(at path.Path, name string, diags *diag.Diagnostics) {
+	diags.AddAttributeError(at.AtName(name), "Unknown agent "+name,
+		fmt.Sprintf("Attribute %s must be known when the provider is configured. Use a literal or a variable.",
+			at.AtName(name)))
 }
 
 // clientCertOK checks an agent's client certificate and key: both or

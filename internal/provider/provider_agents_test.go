@@ -8,19 +8,21 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mediareach/terraform-provider-media/internal/agent/agentapi"
 	"github.com/mediareach/terraform-provider-media/internal/testnet"
 )
 
 // agentElem is the object type of one element of the provider's agents.
 var agentElem = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"name": types.StringType, "url": types.StringType, "token": types.StringType, "ca_cert_pem": types.StringType,
-	"client_cert_pem": types.StringType, "client_key_pem": types.StringType,
+	"client_cert_pem": types.StringType, "client_key_pem": types.StringType, "max_runs": types.Int64Type,
 }}
 
 // agentValue is one agents element named name; set overrides attributes
 // (the rest are null, url is https://<name>.example.com).
-func agentValue(name string, set map[string]types.String) attr.Value {
-	v := map[string]attr.Value{"name": types.StringValue(name), "url": types.StringValue("https://" + name + ".example.com")}
+func agentValue(name string, set map[string]attr.Value) attr.Value {
+	v := map[string]attr.Value{"name": types.StringValue(name), "url": types.StringValue("https://" + name + ".example.com"),
+		"max_runs": types.Int64Null()}
 	for k := range agentElem.AttrTypes {
 		if _, ok := v[k]; !ok {
 			v[k] = types.StringNull()
@@ -59,7 +61,7 @@ func TestAgentConfigsClientCert(t *testing.T) {
 			t.Parallel()
 			var diags diag.Diagnostics
 			got := agentConfigs(t.Context(), types.ListValueMust(agentElem, []attr.Value{
-				agentValue("eu-west", map[string]types.String{"token": types.StringValue("tok"),
+				agentValue("eu-west", map[string]attr.Value{"token": types.StringValue("tok"),
 					"client_cert_pem": tc.cert, "client_key_pem": tc.key}),
 			}), func(string) string { return "" }, &diags)
 			if tc.wantPath == "" {
@@ -84,5 +86,40 @@ func TestAgentConfigsClientCert(t *testing.T) {
 				t.Errorf("the detail echoes PEM: %s", detail)
 			}
 		})
+	}
+}
+
+// max_runs reaches the agent's Remote; unset, it is the agent's default
+// --max-runs-per-token.
+func TestAgentConfigsMaxRuns(t *testing.T) {
+	t.Parallel()
+	var diags diag.Diagnostics
+	got := agentConfigs(t.Context(), types.ListValueMust(agentElem, []attr.Value{
+		agentValue("eu-west", map[string]attr.Value{"token": types.StringValue("tok"), "max_runs": types.Int64Value(2)}),
+		agentValue("us-east", map[string]attr.Value{"token": types.StringValue("tok")}),
+	}), func(string) string { return "" }, &diags)
+	if diags.HasError() || len(got) != 2 {
+		t.Fatalf("agents %d, diags %v", len(got), diags)
+	}
+	for i, want := range []int{2, agentapi.DefaultMaxRuns} {
+		v, err := agentRemote(got[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := v.(*agentapi.Remote)
+		if !ok {
+			t.Fatalf("agent %q: %T, want *agentapi.Remote", got[i].Name, v)
+		}
+		if r.MaxRuns() != want {
+			t.Errorf("agent %q: max runs %d, want %d", got[i].Name, r.MaxRuns(), want)
+		}
+	}
+
+	diags = nil
+	agentConfigs(t.Context(), types.ListValueMust(agentElem, []attr.Value{
+		agentValue("eu-west", map[string]attr.Value{"token": types.StringValue("tok"), "max_runs": types.Int64Unknown()}),
+	}), func(string) string { return "" }, &diags)
+	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Detail(), "agents[0].max_runs") {
+		t.Errorf("unknown max_runs: diags %v, want one error naming agents[0].max_runs", diags)
 	}
 }

@@ -149,7 +149,7 @@ func TestAgentConfigsTokenFromEnvironment(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	agent := func(name string, token types.String) attr.Value {
-		return agentValue(name, map[string]types.String{"token": token})
+		return agentValue(name, map[string]attr.Value{"token": token})
 	}
 	env := map[string]string{"MEDIA_AGENT_TOKEN_EU_WEST_2": "from-env"}
 	var diags diag.Diagnostics

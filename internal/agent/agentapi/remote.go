@@ -37,6 +37,10 @@ type RemoteOptions struct {
 	// certificate presented to an agent that runs with --client-ca. The
 	// key is never put in an error.
 	ClientCertPEM, ClientKeyPEM string
+	// MaxRuns caps the Verify calls in flight to the agent; the rest wait
+	// for a slot. 0 means DefaultMaxRuns. Set it to the agent's
+	// --max-runs-per-token, beyond which the agent answers 429 busy.
+	MaxRuns int
 }
 
 // Remote is a vantage point that runs the verification on a
@@ -47,6 +51,8 @@ type Remote struct {
 	base     string // base URL, for messages
 	token    string
 	client   *http.Client
+	// slots holds one token per Verify in flight; its capacity is MaxRuns.
+	slots chan struct{}
 }
 
 var _ vantage.Vantage = (*Remote)(nil)
@@ -112,7 +118,14 @@ func NewRemote(o RemoteOptions) (*Remote, error) {
 		// Never follow a redirect: it could carry the token elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Remote{name: o.Name, endpoint: base + VerifyPath, base: base, token: o.Token, client: client}, nil
+	if o.MaxRuns < 0 {
+		return nil, fmt.Errorf("agent %q: max runs %d: want 1 or more, or 0 for %d", o.Name, o.MaxRuns, DefaultMaxRuns)
+	}
+	if o.MaxRuns == 0 {
+		o.MaxRuns = DefaultMaxRuns
+	}
+	return &Remote{name: o.Name, endpoint: base + VerifyPath, base: base, token: o.Token, client: client,
+		slots: make(chan struct{}, o.MaxRuns)}, nil
 }
 
 func loopbackHost(h string) bool {
@@ -126,13 +139,38 @@ func loopbackHost(h string) bool {
 // Name returns the vantage name.
 func (r *Remote) Name() string { return r.name }
 
+// MaxRuns returns how many Verify calls the Remote sends its agent at once.
+func (r *Remote) MaxRuns() int { return cap(r.slots) }
+
 // Verify sends req to the agent and reads its stream: progress goes to
 // w.Progress, and the final report comes back with every row's Vantage set
-// to Name. When req has no Timeout, ctx's deadline less a margin is sent as
-// one (see runTimeout). Ending ctx cancels the HTTP request, which ends the
-// run on the agent.
+// to Name. It first waits for one of MaxRuns slots, and on a 429 with a
+// Retry-After it waits and sends again while ctx's deadline leaves room
+// (see send). When req has no Timeout, ctx's deadline less a margin, as it
+// stands when each request goes out, is sent as one (see runTimeout).
+// Ending ctx cancels the HTTP request, which ends the run on the agent.
 func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watcher) (verify.Report, error) {
 	empty := verify.Report{Vantage: r.name, Host: req.Host}
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return empty, err
+	}
+	defer release()
+	// The requests' own context, which drain ends should the stream go on.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	resp, err := r.send(rctx, req)
+	if err != nil {
+		return empty, err
+	}
+	defer resp.Body.Close()
+	rep, err := r.read(ctx, resp.Body, w, empty)
+	drain(resp.Body, cancel)
+	return rep, err
+}
+
+// post sends req once and returns the agent's answer, whatever its status.
+func (r *Remote) post(ctx context.Context, req vantage.Request) (*http.Response, error) {
 	if req.Timeout <= 0 {
 		if d, ok := ctx.Deadline(); ok {
 			req.Timeout = runTimeout(time.Until(d))
@@ -140,11 +178,11 @@ func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watc
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return empty, fmt.Errorf("agent %q: encoding the request: %w", r.name, err)
+		return nil, fmt.Errorf("agent %q: encoding the request: %w", r.name, err)
 	}
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, r.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return empty, fmt.Errorf("agent %q (%s): %w", r.name, r.base, err)
+		return nil, fmt.Errorf("agent %q (%s): %w", r.name, r.base, err)
 	}
 	hr.Header.Set("Authorization", "Bearer "+r.token)
 	hr.Header.Set("Content-Type", "application/json")
@@ -152,19 +190,15 @@ func (r *Remote) Verify(ctx context.Context, req vantage.Request, w vantage.Watc
 	resp, err := r.client.Do(hr)
 	if err != nil {
 		if ctx.Err() != nil {
-			return empty, fmt.Errorf("agent %q (%s): stopped before an answer: %w", r.name, r.base, ctx.Err())
+			return nil, fmt.Errorf("agent %q (%s): stopped before an answer: %w", r.name, r.base, ctx.Err())
 		}
 		if clientCertRefused(err) {
-			return empty, fmt.Errorf("agent %q (%s) refused the client certificate in the TLS handshake (%w): "+
+			return nil, fmt.Errorf("agent %q (%s) refused the client certificate in the TLS handshake (%w): "+
 				"check client_cert_pem and client_key_pem against the CA the agent's --client-ca names", r.name, r.base, scrub(err))
 		}
-		return empty, fmt.Errorf("agent %q (%s) unreachable: %w", r.name, r.base, scrub(err))
+		return nil, fmt.Errorf("agent %q (%s) unreachable: %w", r.name, r.base, scrub(err))
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return empty, r.refusal(resp)
-	}
-	return r.read(ctx, resp.Body, w, empty)
+	return resp, nil
 }
 
 // maxReportMargin caps the time runTimeout keeps for the final report.
