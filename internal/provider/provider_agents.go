@@ -117,6 +117,7 @@ func agentsAttribute() schema.Attribute {
 				MarkdownDescription: "PEM client certificate (leaf first, then any intermediates) presented to an " +
 					"agent that runs with `--client-ca` (mutual TLS, on top of the token). Requires `" +
 					agentapi.AttrClientKey + "`.",
+				Validators: []validator.String{validators.PEMClientCertificate()},
 			},
 			agentapi.AttrClientKey: schema.StringAttribute{
 				Optional:  true,

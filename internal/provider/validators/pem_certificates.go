@@ -12,13 +12,21 @@ import (
 var _ validator.String = pemCertificatesValidator{}
 
 // PEMCertificates accepts one or more PEM "CERTIFICATE" blocks that parse as
-// X.509 certificates, and nothing else (no private keys).
-func PEMCertificates() validator.String { return pemCertificatesValidator{} }
+// X.509 certificates, and nothing else (no private keys): CAs to trust.
+func PEMCertificates() validator.String {
+	return pemCertificatesValidator{what: "the CA certificates to trust"}
+}
 
-type pemCertificatesValidator struct{}
+// PEMClientCertificate is PEMCertificates for a client certificate,
+// followed by any intermediates.
+func PEMClientCertificate() validator.String {
+	return pemCertificatesValidator{what: "the client certificate, then any intermediate CA certificates"}
+}
 
-func (pemCertificatesValidator) Description(context.Context) string {
-	return `must hold one or more PEM "CERTIFICATE" blocks (the CA certificates to trust)`
+type pemCertificatesValidator struct{ what string }
+
+func (v pemCertificatesValidator) Description(context.Context) string {
+	return `must hold one or more PEM "CERTIFICATE" blocks (` + v.what + `)`
 }
 
 func (v pemCertificatesValidator) MarkdownDescription(ctx context.Context) string {

@@ -41,3 +41,13 @@ func TestPEMCertificatesDoesNotEchoTheValue(t *testing.T) {
 		}
 	}
 }
+
+// A client certificate's message says what belongs there, not "CA".
+func TestPEMClientCertificate(t *testing.T) {
+	t.Parallel()
+	certPEM, keyPEM, _ := testnet.Cert(t)
+	runStringCases(t, PEMClientCertificate(), []stringCase{
+		{"certificate", types.StringValue(string(certPEM)), ""},
+		{"key pasted in its place", types.StringValue(string(keyPEM)), "(the client certificate, then any intermediate CA certificates)"},
+	})
+}
