@@ -60,15 +60,18 @@ func nestedAttrTypes(t *testing.T, name string) map[string]attr.Type {
 	return ot.AttrTypes
 }
 
-// tlsObject encodes a check's tls object with the framework's reflection.
-func tlsObject(t *testing.T, m tlsModel) types.Object {
+// nestedObject encodes m (a tlsModel or turnModel) as a check's nested
+// object name, with the framework's reflection.
+func nestedObject(t *testing.T, name string, m any) types.Object {
 	t.Helper()
-	obj, diags := types.ObjectValueFrom(t.Context(), nestedAttrTypes(t, "tls"), m)
+	obj, diags := types.ObjectValueFrom(t.Context(), nestedAttrTypes(t, name), m)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
 	return obj
 }
+
+func tlsObject(t *testing.T, m tlsModel) types.Object { return nestedObject(t, "tls", m) }
 
 // withTLS is c with its tls object set to m, encoded and decoded.
 func withTLS(t *testing.T, c checkModel, m tlsModel) checkModel {

@@ -11,15 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// turnObject encodes a check's turn object with the framework's reflection.
-func turnObject(t *testing.T, m turnModel) types.Object {
-	t.Helper()
-	obj, diags := types.ObjectValueFrom(t.Context(), nestedAttrTypes(t, "turn"), m)
-	if diags.HasError() {
-		t.Fatal(diags)
-	}
-	return obj
-}
+func turnObject(t *testing.T, m turnModel) types.Object { return nestedObject(t, "turn", m) }
 
 func TestCheckFromValueDecodesTURN(t *testing.T) {
 	t.Parallel()
