@@ -28,7 +28,9 @@ func rtspAnswer(t *testing.T, req []byte, status, cseq, extra string) []byte {
 	return []byte(status + "\r\nCSeq: " + cseq + "\r\n" + extra + "\r\n")
 }
 
-func rtspScripted(answer func(req []byte) []byte) func(testing.TB) uint16 {
+// tcpScripted is a port that answers each TCP request with what answer
+// builds from it (RTSP and SIP over TCP).
+func tcpScripted(answer func(req []byte) []byte) func(testing.TB) uint16 {
 	return func(tb testing.TB) uint16 { return testnet.TCPReplies(tb, answer) }
 }
 
@@ -41,23 +43,23 @@ func TestRTSPScripted(t *testing.T) {
 		cause   string
 		timeout time.Duration
 	}{
-		{"401 proves RTSP", rtspScripted(func(req []byte) []byte {
+		{"401 proves RTSP", tcpScripted(func(req []byte) []byte {
 			return rtspAnswer(t, req, "RTSP/1.0 401 Unauthorized", "", "WWW-Authenticate: Basic realm=\"cam\"\r\n")
 		}), StatusOpen, "RTSP/1.0 401 Unauthorized", "", 5 * time.Second},
-		{"public methods in detail", rtspScripted(func(req []byte) []byte {
+		{"public methods in detail", tcpScripted(func(req []byte) []byte {
 			return rtspAnswer(t, req, "RTSP/1.0 200 OK", "", "Public: OPTIONS, DESCRIBE\r\nServer: cam/1.0\r\n")
 		}), StatusOpen, "RTSP/1.0 200 OK; public: OPTIONS, DESCRIBE; server: cam/1.0", "", 5 * time.Second},
-		{"other CSeq skipped", rtspScripted(func(req []byte) []byte {
+		{"other CSeq skipped", tcpScripted(func(req []byte) []byte {
 			stale := rtspAnswer(t, req, "RTSP/1.0 500 Stale", "0", "Content-Length: 4\r\n")
 			return append(append(stale, "body"...), rtspAnswer(t, req, "RTSP/1.0 404 Not Found", "", "")...)
 		}), StatusOpen, "RTSP/1.0 404 Not Found", "", 5 * time.Second},
-		{"only other CSeq is mute", rtspScripted(func(req []byte) []byte {
+		{"only other CSeq is mute", tcpScripted(func(req []byte) []byte {
 			return rtspAnswer(t, req, "RTSP/1.0 200 OK", "0", "")
 		}), StatusError, "", "connected, but no RTSP answer within attempt_timeout", 150 * time.Millisecond},
-		{"oversize header", rtspScripted(func(req []byte) []byte {
+		{"oversize header", tcpScripted(func(req []byte) []byte {
 			return rtspAnswer(t, req, "RTSP/1.0 200 OK", "", "X-Big: "+strings.Repeat("x", 2*maxTextHead)+"\r\n")
 		}), StatusError, "", "RTSP response too large", 5 * time.Second},
-		{"garbage", rtspScripted(func([]byte) []byte { return []byte("\x00\x01\x02\x03\xff") }),
+		{"garbage", tcpScripted(func([]byte) []byte { return []byte("\x00\x01\x02\x03\xff") }),
 			StatusError, "", "not an RTSP response", 5 * time.Second},
 		{"HTTP is not RTSP", func(tb testing.TB) uint16 { return testnet.HTTPServer(tb, http.StatusOK, nil) },
 			StatusError, "", "not an RTSP response", 5 * time.Second},

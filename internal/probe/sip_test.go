@@ -220,11 +220,6 @@ func TestSIPUDPClosed(t *testing.T) {
 	}
 }
 
-// tcpSIP answers each TCP request with what answer builds from it.
-func tcpSIP(answer func(req []byte) []byte) func(testing.TB) uint16 {
-	return func(tb testing.TB) uint16 { return testnet.TCPReplies(tb, answer) }
-}
-
 func TestSIPTCPScripted(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -234,16 +229,16 @@ func TestSIPTCPScripted(t *testing.T) {
 		cause   string
 		timeout time.Duration
 	}{
-		{"provisional with a body, then final", tcpSIP(func(req []byte) []byte {
+		{"provisional with a body, then final", tcpScripted(func(req []byte) []byte {
 			trying := strings.Replace(string(sipAnswer(t, req, "100 Trying", nil)), "Content-Length: 0\r\n\r\n", "Content-Length: 5\r\n\r\nhello", 1)
 			return append([]byte(trying), sipAnswer(t, req, "200 OK", nil)...)
 		}), StatusOpen, "SIP/2.0 200 OK; server: scripted", "", 5 * time.Second},
-		{"other CSeq skipped", tcpSIP(func(req []byte) []byte {
+		{"other CSeq skipped", tcpScripted(func(req []byte) []byte {
 			return append(sipAnswer(t, req, "500 Stale", map[string]string{"CSeq": "7 OPTIONS"}), sipAnswer(t, req, "405 Method Not Allowed", nil)...)
 		}), StatusOpen, "SIP/2.0 405 Method Not Allowed", "", 5 * time.Second},
-		{"provisional then silence", tcpSIP(func(req []byte) []byte { return sipAnswer(t, req, "180 Ringing", nil) }),
+		{"provisional then silence", tcpScripted(func(req []byte) []byte { return sipAnswer(t, req, "180 Ringing", nil) }),
 			StatusError, "SIP/2.0 180 Ringing", "SIP/2.0 180 Ringing, but no final response within attempt_timeout", 150 * time.Millisecond},
-		{"oversize header", tcpSIP(func(req []byte) []byte {
+		{"oversize header", tcpScripted(func(req []byte) []byte {
 			return sipAnswer(t, req, "200 OK", map[string]string{"From": strings.Repeat("f", 2*maxTextHead)})
 		}), StatusError, "", "SIP response too large", 5 * time.Second},
 		{"banner is not SIP", func(tb testing.TB) uint16 { return testnet.TCPBanner(tb, []byte("SSH-2.0-OpenSSH_9.6\r\n")) },
