@@ -149,6 +149,29 @@ func closedPort(t *testing.T) uint16 {
 	return p
 }
 
+// answer is what a Verify returned.
+type answer struct {
+	rep verify.Report
+	err error
+}
+
+// runningVerify starts a verification of a closed port through the agent
+// (testToken, 5 minutes) under ctx, and returns its request once the agent
+// has streamed a first progress line; its answer arrives on the channel.
+func (h *harness) runningVerify(t *testing.T, ctx context.Context) (vantage.Request, <-chan answer) {
+	t.Helper()
+	req := tcpRequest("127.0.0.1", closedPort(t))
+	req.Timeout = 5 * time.Minute
+	progress, got := progressOnce()
+	ac := make(chan answer, 1)
+	go func() {
+		rep, err := h.remote(t, testToken).Verify(ctx, req, vantage.Watcher{Progress: progress})
+		ac <- answer{rep, err}
+	}()
+	waitProgress(t, got)
+	return req, ac
+}
+
 // progressOnce returns a Progress func and a channel closed at its first call.
 func progressOnce() (func(verify.Report), <-chan struct{}) {
 	ch := make(chan struct{})

@@ -150,18 +150,10 @@ func TestProgressStreamsAndTimeoutEndsRun(t *testing.T) {
 
 func TestClientCancelCancelsRun(t *testing.T) {
 	h := newHarness(t, []string{"127.0.0.1/32"}, func(c *Config) { c.Deps.ProgressEvery = 10 * time.Millisecond })
-	req := tcpRequest("127.0.0.1", closedPort(t))
-	req.Timeout = 5 * time.Minute
 	ctx, cancel := context.WithCancel(t.Context())
-	progress, got := progressOnce()
-	errc := make(chan error, 1)
-	go func() {
-		_, err := h.remote(t, testToken).Verify(ctx, req, vantage.Watcher{Progress: progress})
-		errc <- err
-	}()
-	waitProgress(t, got)
+	_, ac := h.runningVerify(t, ctx)
 	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
+	if err := (<-ac).err; !errors.Is(err, context.Canceled) {
 		t.Errorf("Verify after cancel = %v, want context.Canceled", err)
 	}
 	select {
@@ -176,19 +168,7 @@ func TestClientCancelCancelsRun(t *testing.T) {
 
 func TestDrainEndsRunsWithPartialReport(t *testing.T) {
 	h := newHarness(t, []string{"127.0.0.1/32"}, func(c *Config) { c.Deps.ProgressEvery = 10 * time.Millisecond })
-	req := tcpRequest("127.0.0.1", closedPort(t))
-	req.Timeout = 5 * time.Minute
-	progress, got := progressOnce()
-	type answer struct {
-		rep verify.Report
-		err error
-	}
-	ac := make(chan answer, 1)
-	go func() {
-		rep, err := h.remote(t, testToken).Verify(t.Context(), req, vantage.Watcher{Progress: progress})
-		ac <- answer{rep, err}
-	}()
-	waitProgress(t, got)
+	req, ac := h.runningVerify(t, t.Context())
 	h.srv.Drain()
 	a := <-ac
 	if a.err == nil || len(a.rep.Results) != 1 || a.rep.Results[0].Attempts == 0 {
@@ -207,16 +187,8 @@ func TestPerTokenConcurrency(t *testing.T) {
 		c.Deps.ProgressEvery = 10 * time.Millisecond
 		c.Limits.PerToken = 1
 	})
-	req := tcpRequest("127.0.0.1", closedPort(t))
-	req.Timeout = 5 * time.Minute
 	ctx, cancel := context.WithCancel(t.Context())
-	progress, got := progressOnce()
-	errc := make(chan error, 1)
-	go func() {
-		_, err := h.remote(t, testToken).Verify(ctx, req, vantage.Watcher{Progress: progress})
-		errc <- err
-	}()
-	waitProgress(t, got)
+	req, ac := h.runningVerify(t, ctx)
 
 	resp := h.post(t, testToken, mustJSON(t, req))
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
@@ -237,7 +209,7 @@ func TestPerTokenConcurrency(t *testing.T) {
 		t.Errorf("another token's run: %v", err)
 	}
 	cancel()
-	if err := <-errc; err == nil {
+	if err := (<-ac).err; err == nil {
 		t.Error("the first run, cancelled by its client, reported no error")
 	}
 }
