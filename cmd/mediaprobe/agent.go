@@ -80,15 +80,8 @@ func parseAgentFlags(args []string, stderr io.Writer) (agentConfig, error) {
 		allow, logFormat, logLevel string
 	)
 	fs := newAgentFlags(&cfg, &allow, &logFormat, &logLevel)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, err
-		}
-		return cfg, &usageError{msg: err.Error(), reported: true}
-	}
-	if fs.NArg() > 0 {
-		return cfg, usagef("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args, stderr, ""); err != nil {
+		return cfg, err
 	}
 	if cfg.listen == "" {
 		return cfg, usagef("--listen is required, such as 0.0.0.0:8443")

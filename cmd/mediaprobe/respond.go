@@ -70,6 +70,23 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// parseFlags parses a subcommand's args, which take no positional
+// argument (hint follows the message that names one). Errors are
+// flag.ErrHelp or a *usageError.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, hint string) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{msg: err.Error(), reported: true}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q%s", fs.Arg(0), hint)
+	}
+	return nil
+}
+
 // flagsExit is the exit code of a subcommand whose flags did not parse:
 // help asked for, or a usage error said once on stderr. ok is true when the
 // flags parsed and the subcommand runs.
@@ -133,15 +150,8 @@ func parseRespondFlags(args []string, stderr io.Writer) (respondConfig, error) {
 		logLevel string
 	)
 	fs := newRespondFlags(&cfg, &logLevel)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, err
-		}
-		return cfg, &usageError{msg: err.Error(), reported: true}
-	}
-	if fs.NArg() > 0 {
-		return cfg, usagef("unexpected argument %q: ports go in --udp and --tcp", fs.Arg(0))
+	if err := parseFlags(fs, args, stderr, ": ports go in --udp and --tcp"); err != nil {
+		return cfg, err
 	}
 
 	var err error
